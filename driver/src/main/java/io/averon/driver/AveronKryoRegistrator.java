@@ -1,0 +1,22 @@
+package io.averon.driver;
+
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.serializers.JavaSerializer;
+import io.averon.worker.ConfusionMatrix;
+import io.averon.worker.WorkerReport;
+import org.apache.spark.serializer.KryoRegistrator;
+
+/**
+ * Registers the classes Averon ships between driver and executors with Spark's Kryo serializer. Records go through
+ * Java serialization inside Kryo because Spark's Kryo 4 cannot set their final fields.
+ */
+public final class AveronKryoRegistrator implements KryoRegistrator {
+    @Override
+    public void registerClasses(Kryo kryo) {
+        kryo.register(WorkerReport.class, new JavaSerializer());
+        kryo.register(ConfusionMatrix.class, new JavaSerializer());
+        kryo.register(float[].class);
+        kryo.register(long[][].class);
+        kryo.register(long[].class);
+    }
+}

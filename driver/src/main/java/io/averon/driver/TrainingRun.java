@@ -1,0 +1,408 @@
+package io.averon.driver;
+
+import io.averon.driver.checkpoint.Checkpoint;
+import io.averon.driver.checkpoint.CheckpointState;
+import io.averon.driver.checkpoint.CheckpointStore;
+import io.averon.driver.config.JobConfig;
+import io.averon.driver.progress.ProgressBar;
+import io.averon.ps.ParameterServer;
+import io.averon.ps.ParameterServerConfig;
+import io.averon.ps.ServerStats;
+import io.averon.worker.ConfusionMatrix;
+import io.averon.worker.Dl4jUpdateRule;
+import io.averon.worker.EpochPlan;
+import io.averon.worker.InputException;
+import io.averon.worker.ModelFingerprint;
+import io.averon.worker.WorkerAssignment;
+import io.averon.worker.WorkerReport;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaFutureAction;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.rdd.RDD;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.security.SecureRandom;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+/**
+ * One training run of a job on a Spark context: it plans the epochs, starts the parameter server in the driver's JVM,
+ * runs each epoch as a barrier stage of W workers, evaluates on the test set, checkpoints, and saves the final model.
+ * Everything a user can get wrong (config, data, worker count, checkpoint) is checked before anything is written.
+ */
+public final class TrainingRun {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingRun.class);
+    private static final long PROGRESS_INTERVAL_MS = 250;
+
+    private final JavaSparkContext sc;
+    private final JobSpec job;
+    private final RunOptions options;
+    private final JobConfig config;
+    private final Configuration hadoop;
+    private final PrintStream out;
+
+    public TrainingRun(JavaSparkContext sc, JobSpec job, RunOptions options) {
+        this.sc = sc;
+        this.job = job;
+        this.options = options;
+        this.config = job.config();
+        this.hadoop = sc.hadoopConfiguration();
+        this.out = options.out();
+    }
+
+    public RunResult run() throws IOException {
+        int epochs = config.positive("train.epochs");
+        int batch = config.positive("train.batch-size");
+        int configuredWorkers = config.nonNegative("train.workers");
+        int workers = configuredWorkers == 0 ? sc.defaultParallelism() : configuredWorkers;
+        long seed = config.longValue("train.seed");
+        int keep = config.positive("checkpoint.keep");
+        int everySteps = config.nonNegative("checkpoint.every-steps");
+        int trainSize = job.train().size();
+        int testSize = job.test().size();
+        new EpochPlan(seed, 0, workers, trainSize);
+
+        MultiLayerNetwork initial = new MultiLayerNetwork(job.model().clone());
+        initial.init();
+        String fingerprint = ModelFingerprint.of(initial);
+
+        Path runDir = runDirectory();
+        String checkpointUri = config.string("checkpoint.dir").isEmpty()
+                ? resumeCheckpointDirectory(runDir) : config.string("checkpoint.dir");
+        CheckpointStore checkpoints = new CheckpointStore(checkpointUri, keep, hadoop);
+        Checkpoint resumed = options.resume() == null ? null : resumeFrom(checkpoints, fingerprint);
+
+        int startEpoch = 0;
+        long startStep = 0;
+        long stepInEpoch = 0;
+        float[] parameters = initial.params().toFloatVector();
+        float[] updaterState = null;
+        if (resumed != null) {
+            CheckpointState s = resumed.state();
+            startEpoch = (int) s.epoch();
+            startStep = s.step();
+            stepInEpoch = s.stepInEpoch();
+            parameters = resumed.parameters();
+            updaterState = resumed.updaterState().length == 0 ? null : resumed.updaterState();
+            if (startEpoch >= epochs) {
+                throw new InputException("checkpoint " + resumed.location() + " already completed " + startEpoch
+                        + " epochs and train.epochs = " + epochs + ": raise train.epochs to train further");
+            }
+            if (stepInEpoch > 0 && s.workers() != workers) {
+                LOG.warn("checkpoint was written with {} workers, this run has {}: epoch {} restarts from its first "
+                        + "step", s.workers(), workers, startEpoch + 1);
+                stepInEpoch = 0;
+            }
+            out.printf("resuming from %s: epoch %d, step %d%n", resumed.location(), startEpoch
+                    + (stepInEpoch > 0 ? 1 : 0), startStep);
+        }
+
+        FileSystem fs = runDir.getFileSystem(hadoop);
+        fs.mkdirs(runDir);
+        writeText(fs, new Path(runDir, "job.conf"), config.render());
+        out.printf("run %s: %d workers, %d training / %d test examples, batch %d per worker, %d epochs, model %s%n",
+                runDir, workers, trainSize, testSize, batch, epochs, fingerprint);
+
+        Dl4jUpdateRule rule = new Dl4jUpdateRule(job.model(), parameters, updaterState);
+        String token = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
+        List<EpochSummary> summaries = new ArrayList<>();
+        float[] finalParameters;
+        long finalStep;
+        try (ParameterServer server = ParameterServer.start(serverConfig(token), parameters, startStep, rule);
+             MetricsLog metrics = new MetricsLog(reopen(fs, new Path(runDir, "metrics.jsonl")))) {
+            LOG.info("parameter server listening on {} ({} parameters)", server.endpoint(), server.parameterCount());
+            metrics.write("start", fields("workers", workers, "train_examples", trainSize, "test_examples", testSize,
+                    "batch_size", batch, "epochs", epochs, "start_epoch", startEpoch, "start_step", startStep,
+                    "model", fingerprint, "master", sc.master()));
+            TestSetEvaluation evaluation = new TestSetEvaluation(sc, workers, 256);
+            for (int epoch = startEpoch; epoch < epochs; epoch++) {
+                rule.epoch(epoch);
+                long epochStartStep = server.step() - (epoch == startEpoch ? stepInEpoch : 0);
+                EpochPlan plan = new EpochPlan(seed, epoch, workers, trainSize);
+                WorkerAssignment assignment = assignment(server, token, plan, batch, epochStartStep);
+                long t0 = System.nanoTime();
+                List<WorkerReport> reports = trainEpoch(server, assignment, epoch, epochs, trainSize, rule, checkpoints,
+                        everySteps, seed, workers, fingerprint, epochStartStep);
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                long examples = reports.stream().mapToLong(WorkerReport::examples).sum();
+                long steps = server.step() - epochStartStep;
+                double trainLoss = reports.stream().mapToDouble(WorkerReport::lossSum).sum()
+                        / Math.max(1, reports.stream().mapToInt(WorkerReport::steps).sum());
+                Snapshot snapshot = snapshot(server, rule);
+                ConfusionMatrix matrix = evaluation.evaluate(job.model(), snapshot.parameters, job.test());
+                String location = checkpoints.write(new CheckpointState(epoch + 1, snapshot.step, 0, seed, workers,
+                        fingerprint, config.render()), snapshot.parameters, snapshot.updaterState);
+                EpochSummary summary = new EpochSummary(epoch + 1, steps, examples, seconds, examples / seconds,
+                        trainLoss, matrix.accuracy(), matrix.meanLoss());
+                summaries.add(summary);
+                ServerStats stats = server.stats();
+                out.printf("epoch %d/%d: %d images in %.1f s (%.0f img/s), train loss %.4f, test accuracy %.4f, "
+                                + "test loss %.4f, %d steps, dropped %d, rejected %d — checkpoint %s%n",
+                        epoch + 1, epochs, examples, seconds, summary.imagesPerSecond(), trainLoss, matrix.accuracy(),
+                        matrix.meanLoss(), steps, stats.droppedFromStep(), stats.rejectedMessages(), location);
+                metrics.write("epoch", epochFields(summary, matrix, reports, stats, location));
+                if (epoch == epochs - 1) {
+                    out.print(matrix.render(job.classNames()));
+                }
+            }
+            Snapshot last = snapshot(server, rule);
+            finalParameters = last.parameters;
+            finalStep = last.step;
+            String model = saveModel(fs, runDir, last);
+            metrics.write("end", fields("step", finalStep, "model", model));
+            out.printf("model saved to %s%n", model);
+            return new RunResult(runDir.toString(), model, workers, summaries, finalStep, finalParameters);
+        }
+    }
+
+    private List<WorkerReport> trainEpoch(ParameterServer server, WorkerAssignment assignment, int epoch, int epochs,
+                                          int trainSize, Dl4jUpdateRule rule, CheckpointStore checkpoints,
+                                          int everySteps, long seed, int workers, String fingerprint,
+                                          long epochStartStep) throws IOException {
+        List<Integer> ids = IntStream.range(0, workers).boxed().collect(Collectors.toList());
+        ClassTag<WorkerReport> tag = ClassTag$.MODULE$.apply(WorkerReport.class);
+        RDD<WorkerReport> stage = sc.parallelize(ids, workers).rdd().barrier()
+                .mapPartitions(new EpochTask(assignment), false, tag);
+        sc.setJobDescription("averon epoch " + (epoch + 1) + "/" + epochs);
+        JavaFutureAction<List<WorkerReport>> future = JavaRDD.fromRDD(stage, tag).collectAsync();
+        ProgressBar bar = new ProgressBar(out, "epoch " + (epoch + 1) + "/" + epochs, trainSize,
+                ProgressBar.isInteractive());
+        long startExamples = server.stats().examplesApplied();
+        long skippedExamples = (server.step() - epochStartStep) * (long) assignment.batchSize() * workers;
+        long t0 = System.nanoTime();
+        long lastCheckpointStep = server.step();
+        try {
+            while (true) {
+                try {
+                    List<WorkerReport> reports = future.get(PROGRESS_INTERVAL_MS, TimeUnit.MILLISECONDS);
+                    ServerStats stats = server.stats();
+                    bar.update(Math.min(trainSize, skippedExamples + stats.examplesApplied() - startExamples),
+                            (stats.examplesApplied() - startExamples) / ((System.nanoTime() - t0) / 1e9),
+                            stats.lastStepLoss());
+                    bar.finish();
+                    return reports;
+                } catch (TimeoutException pending) {
+                    ServerStats stats = server.stats();
+                    long done = stats.examplesApplied() - startExamples;
+                    double elapsed = (System.nanoTime() - t0) / 1e9;
+                    bar.update(Math.min(trainSize, skippedExamples + done), done / Math.max(elapsed, 1e-9),
+                            stats.lastStepLoss());
+                    if (everySteps > 0 && stats.step() - lastCheckpointStep >= everySteps) {
+                        Snapshot s = snapshot(server, rule);
+                        // The epoch's last step is checkpointed as a completed epoch once the stage returns.
+                        if (s.step - epochStartStep < assignment.plan().steps(assignment.batchSize())) {
+                            checkpoints.write(new CheckpointState(epoch, s.step, s.step - epochStartStep, seed,
+                                    workers, fingerprint, config.render()), s.parameters, s.updaterState);
+                        }
+                        lastCheckpointStep = s.step;
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            future.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while training epoch " + (epoch + 1), e);
+        } catch (ExecutionException e) {
+            bar.finish();
+            throw failure(e, epoch);
+        }
+    }
+
+    private RuntimeException failure(ExecutionException e, int epoch) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof InputException input) {
+                return input;
+            }
+        }
+        String reason = e.getCause() == null ? e.toString() : e.getCause().getMessage();
+        if (reason != null && reason.contains("requires more slots")) {
+            return new InputException("train.workers = " + job.config().integer("train.workers")
+                    + " needs that many task slots at once, but the Spark cluster has fewer: " + reason);
+        }
+        return new IllegalStateException("epoch " + (epoch + 1) + " failed: " + reason, e.getCause());
+    }
+
+    private WorkerAssignment assignment(ParameterServer server, String token, EpochPlan plan, int batch,
+                                        long epochStartStep) {
+        boolean local = sc.master().startsWith("local[") || sc.master().equals("local");
+        String aeronDir = local && config.flag("ps.share-media-driver-in-local-mode") ? server.aeronDirectory() : null;
+        return new WorkerAssignment(server.endpoint(), token, aeronDir, job.model().toJson(), job.train(), plan, batch,
+                epochStartStep, config.millis("ps.connect-timeout"), config.millis("ps.response-timeout"),
+                new WorkerAssignment.Transport(config.integer("ps.mtu"), (int) config.bytes("ps.term-length"),
+                        (int) config.bytes("ps.chunk-bytes")));
+    }
+
+    private ParameterServerConfig serverConfig(String token) {
+        return ParameterServerConfig.builder()
+                .host(config.string("ps.host"))
+                .port(config.nonNegative("ps.port"))
+                .token(token)
+                .stepDeadlineMs(config.millis("ps.step-deadline"))
+                .evictAfterMissedSteps(config.positive("ps.evict-after-missed-steps"))
+                .mtu(config.integer("ps.mtu"))
+                .termLength((int) config.bytes("ps.term-length"))
+                .chunkBytes((int) config.bytes("ps.chunk-bytes"))
+                .build();
+    }
+
+    private Snapshot snapshot(ParameterServer server, Dl4jUpdateRule rule) {
+        return server.atStepBoundary((params, step) -> new Snapshot(params.clone(), rule.updaterState(), step));
+    }
+
+    private String saveModel(FileSystem fs, Path runDir, Snapshot last) throws IOException {
+        MultiLayerNetwork net = new MultiLayerNetwork(job.model().clone());
+        net.init();
+        net.params().assign(Nd4j.createFromArray(last.parameters).reshape(net.params().shape()));
+        if (last.updaterState.length > 0) {
+            net.getUpdater().getStateViewArray().assign(
+                    Nd4j.createFromArray(last.updaterState).reshape(net.getUpdater().getStateViewArray().shape()));
+        }
+        net.getLayerWiseConfigurations().setIterationCount((int) last.step);
+        Path target = new Path(runDir, "model.zip");
+        Path temporary = new Path(runDir, "_model.zip.tmp");
+        try (FSDataOutputStream stream = fs.create(temporary, true)) {
+            ModelSerializer.writeModel(net, stream, true);
+        }
+        fs.delete(target, false);
+        if (!fs.rename(temporary, target)) {
+            throw new IOException("could not rename " + temporary + " to " + target);
+        }
+        return target.toString();
+    }
+
+    private Path runDirectory() throws IOException {
+        if (options.runDirectory() != null) {
+            return new Path(options.runDirectory());
+        }
+        String resume = options.resume();
+        if (resume != null && !resume.isEmpty()) {
+            Path dir = new Path(resume);
+            FileSystem fs = dir.getFileSystem(hadoop);
+            if (!fs.exists(dir)) {
+                throw new InputException("--resume " + resume + ": no such directory");
+            }
+            return fs.exists(new Path(dir, "checkpoints")) ? dir : dir.getParent();
+        }
+        Path root = new Path(config.string("run.root"));
+        if (resume != null) {
+            return latestRun(root).orElseThrow(() -> new InputException("--resume: no earlier run of "
+                    + config.string("job.name") + " under " + root + " (name a run directory: --resume DIR)"));
+        }
+        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        return new Path(root, config.string("job.name") + "-" + stamp);
+    }
+
+    private String resumeCheckpointDirectory(Path runDir) throws IOException {
+        String resume = options.resume();
+        if (resume != null && !resume.isEmpty()) {
+            Path dir = new Path(resume);
+            FileSystem fs = dir.getFileSystem(hadoop);
+            if (!fs.exists(new Path(dir, "checkpoints"))) {
+                return dir.toString();
+            }
+        }
+        return new Path(runDir, "checkpoints").toString();
+    }
+
+    private Optional<Path> latestRun(Path root) throws IOException {
+        FileSystem fs = root.getFileSystem(hadoop);
+        if (!fs.exists(root)) {
+            return Optional.empty();
+        }
+        String prefix = config.string("job.name") + "-";
+        return Arrays.stream(fs.listStatus(root))
+                .filter(FileStatus::isDirectory)
+                .map(FileStatus::getPath)
+                .filter(p -> p.getName().startsWith(prefix))
+                .max((a, b) -> a.getName().compareTo(b.getName()));
+    }
+
+    private Checkpoint resumeFrom(CheckpointStore checkpoints, String fingerprint) throws IOException {
+        Checkpoint checkpoint = options.resume().isEmpty()
+                ? checkpoints.loadNewestValid().orElseThrow(() -> new InputException(
+                        "--resume: no valid checkpoint in " + checkpoints.directory()))
+                : checkpoints.requireNewestValid();
+        if (!checkpoint.state().modelFingerprint().equals(fingerprint)) {
+            throw new InputException("checkpoint " + checkpoint.location() + " is from another model ("
+                    + checkpoint.state().modelFingerprint() + "); this job's model is " + fingerprint);
+        }
+        return checkpoint;
+    }
+
+    /** Opens a file for appending, keeping what an earlier invocation (before a resume) wrote. */
+    private static FSDataOutputStream reopen(FileSystem fs, Path file) throws IOException {
+        // Rewrite instead of FileSystem.append: the local checksummed filesystem does not support append.
+        byte[] earlier = new byte[0];
+        if (fs.exists(file)) {
+            try (var in = fs.open(file)) {
+                earlier = in.readAllBytes();
+            }
+        }
+        FSDataOutputStream stream = fs.create(file, true);
+        stream.write(earlier);
+        return stream;
+    }
+
+    private static void writeText(FileSystem fs, Path file, String text) throws IOException {
+        try (FSDataOutputStream stream = fs.create(file, true)) {
+            stream.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+    }
+
+    private static Map<String, Object> fields(Object... keyValues) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            m.put((String) keyValues[i], keyValues[i + 1]);
+        }
+        return m;
+    }
+
+    private static Map<String, Object> epochFields(EpochSummary s, ConfusionMatrix matrix, List<WorkerReport> reports,
+                                                   ServerStats stats, String checkpoint) {
+        double[] precision = new double[matrix.classes()];
+        double[] recall = new double[matrix.classes()];
+        double[] f1 = new double[matrix.classes()];
+        for (int c = 0; c < matrix.classes(); c++) {
+            precision[c] = matrix.precision(c);
+            recall[c] = matrix.recall(c);
+            f1[c] = matrix.f1(c);
+        }
+        return fields("epoch", s.epoch(), "steps", s.steps(), "step", stats.step(), "examples", s.examples(),
+                "seconds", s.seconds(), "images_per_second", s.imagesPerSecond(), "train_loss", s.trainLoss(),
+                "test_accuracy", s.testAccuracy(), "test_loss", s.testLoss(), "precision", precision,
+                "recall", recall, "f1", f1, "confusion", matrix.counts(),
+                "workers", reports.stream().map(r -> fields("worker", r.worker(), "host", r.host(), "steps", r.steps(),
+                        "examples", r.examples(), "compute_s", r.computeNanos() / 1e9, "wait_s", r.waitNanos() / 1e9))
+                        .collect(Collectors.toList()),
+                "gradients_accepted", stats.gradientsAccepted(), "dropped_from_step", stats.droppedFromStep(), "late_gradients", stats.lateGradients(),
+                "rejected_messages", stats.rejectedMessages(), "checkpoint", checkpoint);
+    }
+
+    private record Snapshot(float[] parameters, float[] updaterState, long step) {
+    }
+}

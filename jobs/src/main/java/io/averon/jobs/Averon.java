@@ -1,0 +1,117 @@
+package io.averon.jobs;
+
+import io.averon.driver.JobSpec;
+import io.averon.driver.RunOptions;
+import io.averon.driver.RunResult;
+import io.averon.driver.SparkSetup;
+import io.averon.driver.TestSetEvaluation;
+import io.averon.driver.TrainingRun;
+import io.averon.driver.config.JobConfig;
+import io.averon.worker.ConfusionMatrix;
+import io.averon.worker.InputException;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.PrintStream;
+
+/**
+ * The {@code averon} command: {@code train} and {@code evaluate} a job, list jobs, print the configuration schema.
+ * The same main class runs from the launcher (Spark local, embedded Aeron) and under {@code spark-submit --class}.
+ * User errors print one line and exit with status 2; failures exit with status 1.
+ */
+public final class Averon {
+    private static final Logger LOG = LoggerFactory.getLogger(Averon.class);
+
+    private Averon() {
+    }
+
+    public static void main(String[] args) {
+        int status = run(args, System.out, System.err);
+        if (status != 0) {
+            System.exit(status);
+        }
+    }
+
+    /** Runs one command; returns the process exit status. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        try {
+            CommandLine cli = CommandLine.parse(args);
+            switch (cli.command()) {
+                case "help" -> out.println(CommandLine.USAGE);
+                case "jobs" -> JobCatalog.BUILT_IN.forEach(out::println);
+                case "config" -> out.print(new String(JobConfig.class.getClassLoader()
+                        .getResourceAsStream(JobConfig.DEFAULTS_RESOURCE).readAllBytes()));
+                case "train" -> train(cli, out);
+                case "evaluate" -> evaluate(cli, out);
+                default -> throw new IllegalStateException(cli.command());
+            }
+            return 0;
+        } catch (InputException e) {
+            err.println("averon: error: " + e.getMessage());
+            return 2;
+        } catch (Exception e) {
+            InputException input = userError(e);
+            if (input != null) {
+                err.println("averon: error: " + input.getMessage());
+                return 2;
+            }
+            LOG.error("averon failed", e);
+            err.println("averon: failed: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    private static InputException userError(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof InputException input) {
+                return input;
+            }
+        }
+        return null;
+    }
+
+    /** Trains and returns the result (also used by tests and benchmarks). */
+    public static RunResult train(CommandLine cli, PrintStream out) throws IOException {
+        JobConfig config = JobCatalog.config(cli.job(), cli.overrides());
+        JobSpec job = JobCatalog.spec(config);
+        try (JavaSparkContext sc = new JavaSparkContext(SparkSetup.sparkConf(config, cli.master()))) {
+            return new TrainingRun(sc, job, new RunOptions(cli.runDirectory(), cli.resume(), out)).run();
+        }
+    }
+
+    private static void evaluate(CommandLine cli, PrintStream out) throws IOException {
+        JobConfig config = JobCatalog.config(cli.job(), cli.overrides());
+        JobSpec job = JobCatalog.spec(config);
+        String modelPath = cli.model() != null ? cli.model()
+                : cli.runDirectory() != null ? cli.runDirectory() + "/model.zip" : null;
+        if (modelPath == null) {
+            throw new InputException("averon evaluate needs --model PATH or --run-dir DIR");
+        }
+        try (JavaSparkContext sc = new JavaSparkContext(SparkSetup.sparkConf(config, cli.master()))) {
+            Path path = new Path(modelPath);
+            FileSystem fs = path.getFileSystem(sc.hadoopConfiguration());
+            if (!fs.exists(path)) {
+                throw new InputException("model " + modelPath + " does not exist");
+            }
+            MultiLayerNetwork net;
+            try (FSDataInputStream in = fs.open(path)) {
+                net = ModelSerializer.restoreMultiLayerNetwork(in, false);
+            } catch (RuntimeException | IOException e) {
+                throw new InputException("model " + modelPath + " is not a DL4J model file: " + e.getMessage(), e);
+            }
+            int shards = Math.max(1, sc.defaultParallelism());
+            ConfusionMatrix matrix = new TestSetEvaluation(sc, shards, 256)
+                    .evaluate(net.getLayerWiseConfigurations(), net.params().toFloatVector(), job.test());
+            out.printf("%s on %s: accuracy %.4f, loss %.4f over %d examples%n", modelPath, job.test().name(),
+                    matrix.accuracy(), matrix.meanLoss(), matrix.total());
+            out.print(matrix.render(job.classNames()));
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package io.averon.jobs.data;
+
+import io.averon.worker.ExampleSource;
+import io.averon.worker.Examples;
+import io.averon.worker.InputException;
+import java.io.IOException;
+import java.util.Objects;
+import org.apache.hadoop.conf.Configuration;
+
+/**
+ * An image dataset stored as a pair of IDX files (the MNIST family's format): an unsigned-byte images file of
+ * magic {@code 0x00000803} (count x rows x columns, one channel) and an unsigned-byte labels file of magic
+ * {@code 0x00000801}. Both are read through the Hadoop FileSystem API, so a plain local path, a {@code file://}
+ * URI or an {@code hdfs://} URI work alike (a path without a scheme resolves against {@code fs.defaultFS}, which is
+ * the local filesystem unless the cluster's Hadoop configuration says otherwise); each file may be gzip-compressed
+ * or raw, told apart by its content rather than its name. The object holds only the two locations and the class
+ * count, so it serializes to a few hundred bytes and every executor opens the files itself; anything wrong with
+ * the files is reported as an {@link InputException} naming the file and the problem.
+ */
+public final class IdxExampleSource implements ExampleSource {
+    private static final long serialVersionUID = 1L;
+
+    /** Labels are single unsigned bytes, so more classes than this cannot be encoded. */
+    private static final int MAX_CLASSES = 256;
+
+    private final String imagesUri;
+    private final String labelsUri;
+    private final int numClasses;
+
+    public IdxExampleSource(String imagesUri, String labelsUri, int numClasses) {
+        this.imagesUri = Objects.requireNonNull(imagesUri, "imagesUri");
+        this.labelsUri = Objects.requireNonNull(labelsUri, "labelsUri");
+        if (numClasses < 1 || numClasses > MAX_CLASSES) {
+            throw new InputException(imagesUri + ": number of classes must be between 1 and " + MAX_CLASSES
+                    + " for IDX byte labels, got " + numClasses);
+        }
+        this.numClasses = numClasses;
+    }
+
+    @Override
+    public String name() {
+        return imagesUri;
+    }
+
+    public String imagesUri() {
+        return imagesUri;
+    }
+
+    public String labelsUri() {
+        return labelsUri;
+    }
+
+    public int numClasses() {
+        return numClasses;
+    }
+
+    /** Loads with the Hadoop configuration found on the classpath of the JVM that calls it (the executor's). */
+    @Override
+    public Examples load() throws IOException {
+        return load(new Configuration());
+    }
+
+    /** Loads with an explicit Hadoop configuration, for callers that carry one (e.g. Spark's, with spark.hadoop.*). */
+    public Examples load(Configuration conf) throws IOException {
+        int[] labels = readLabels(conf);
+        try (IdxStream in = IdxStream.open(imagesUri, conf)) {
+            IdxHeader header = IdxHeader.read(in, IdxKind.IMAGES);
+            // Checked before decoding tens of megabytes of pixels that could not be used anyway.
+            if (header.count() != labels.length) {
+                throw new InputException(imagesUri + ": holds " + header.count() + " images but " + labelsUri
+                        + " holds " + labels.length + " labels; the two files must describe the same examples");
+            }
+            byte[] pixels = header.readPayload(in);
+            return new Examples(pixels, labels, 1, header.rows(), header.columns(), numClasses);
+        }
+    }
+
+    /**
+     * The number of examples, read from the labels file header alone (a few bytes even when gzipped), so the
+     * driver can plan partitions without decoding images. {@link #load()} validates the rest.
+     */
+    public int size() throws IOException {
+        return size(new Configuration());
+    }
+
+    public int size(Configuration conf) throws IOException {
+        try (IdxStream in = IdxStream.open(labelsUri, conf)) {
+            return IdxHeader.read(in, IdxKind.LABELS).count();
+        }
+    }
+
+    private int[] readLabels(Configuration conf) throws IOException {
+        byte[] raw;
+        try (IdxStream in = IdxStream.open(labelsUri, conf)) {
+            raw = IdxHeader.read(in, IdxKind.LABELS).readPayload(in);
+        }
+        int[] labels = new int[raw.length];
+        for (int i = 0; i < raw.length; i++) {
+            int label = raw[i] & 0xFF;
+            if (label >= numClasses) {
+                throw new InputException(labelsUri + ": label " + label + " of example " + i
+                        + " is out of range for " + numClasses + " classes (expected 0.." + (numClasses - 1) + ")");
+            }
+            labels[i] = label;
+        }
+        return labels;
+    }
+
+    @Override
+    public String toString() {
+        return "IdxExampleSource[images=" + imagesUri + ", labels=" + labelsUri + ", classes=" + numClasses + "]";
+    }
+}

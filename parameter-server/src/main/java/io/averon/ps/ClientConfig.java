@@ -1,0 +1,273 @@
+package io.averon.ps;
+
+/**
+ * Immutable configuration of a {@link ParameterServerClient}: the server endpoint and job token, this worker's id,
+ * where the client listens for replies, whether it runs its own media driver, its timeouts, and its Aeron transport
+ * sizes (which govern the gradients it sends; the parameters it receives are chunked by the server). Built with
+ * {@link #builder()}; {@code build()} validates every value and names the offending key.
+ */
+public final class ClientConfig
+{
+    /** Default time to reach the server and receive the first parameters. */
+    public static final long DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+    /** Default time to wait for the parameters of a later step after sending a gradient. */
+    public static final long DEFAULT_RESPONSE_TIMEOUT_MS = 120_000;
+
+    private final String serverEndpoint;
+    private final String token;
+    private final int workerId;
+    private final String replyHost;
+    private final String aeronDirectory;
+    private final long connectTimeoutMs;
+    private final long responseTimeoutMs;
+    private final int mtu;
+    private final int termLength;
+    private final int chunkBytes;
+    private final int socketBufferBytes;
+
+    private ClientConfig(final Builder builder)
+    {
+        serverEndpoint = builder.serverEndpoint;
+        token = builder.token;
+        workerId = builder.workerId;
+        replyHost = builder.replyHost;
+        aeronDirectory = builder.aeronDirectory;
+        connectTimeoutMs = builder.connectTimeoutMs;
+        responseTimeoutMs = builder.responseTimeoutMs;
+        mtu = builder.mtu;
+        termLength = builder.termLength;
+        chunkBytes = builder.chunkBytes;
+        socketBufferBytes = builder.socketBufferBytes;
+    }
+
+    /** @return a builder with defaults and no endpoint, token or worker id. */
+    public static Builder builder()
+    {
+        return new Builder();
+    }
+
+    /** @return a builder holding this configuration's values. */
+    public Builder toBuilder()
+    {
+        return new Builder()
+            .serverEndpoint(serverEndpoint)
+            .token(token)
+            .workerId(workerId)
+            .replyHost(replyHost)
+            .aeronDirectory(aeronDirectory)
+            .connectTimeoutMs(connectTimeoutMs)
+            .responseTimeoutMs(responseTimeoutMs)
+            .mtu(mtu)
+            .termLength(termLength)
+            .chunkBytes(chunkBytes)
+            .socketBufferBytes(socketBufferBytes);
+    }
+
+    /** @return "host:port" of the server. */
+    public String serverEndpoint()
+    {
+        return serverEndpoint;
+    }
+
+    /** @return job secret. */
+    public String token()
+    {
+        return token;
+    }
+
+    /** @return this worker's id, unique within a run. */
+    public int workerId()
+    {
+        return workerId;
+    }
+
+    /** @return host the client binds for replies and reports to the server. */
+    public String replyHost()
+    {
+        return replyHost;
+    }
+
+    /** @return existing media driver directory to use, or null to start an own driver. */
+    public String aeronDirectory()
+    {
+        return aeronDirectory;
+    }
+
+    /** @return connect timeout in milliseconds. */
+    public long connectTimeoutMs()
+    {
+        return connectTimeoutMs;
+    }
+
+    /** @return response timeout in milliseconds. */
+    public long responseTimeoutMs()
+    {
+        return responseTimeoutMs;
+    }
+
+    /** @return UDP MTU of the client's publication. */
+    public int mtu()
+    {
+        return mtu;
+    }
+
+    /** @return Aeron term length of the client's publication. */
+    public int termLength()
+    {
+        return termLength;
+    }
+
+    /** @return payload bytes per GRADIENT chunk. */
+    public int chunkBytes()
+    {
+        return chunkBytes;
+    }
+
+    /** @return UDP socket buffer and receiver window length. */
+    public int socketBufferBytes()
+    {
+        return socketBufferBytes;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "ClientConfig{serverEndpoint=" + serverEndpoint + ", token=***, workerId=" + workerId +
+            ", replyHost=" + replyHost + ", aeronDirectory=" + aeronDirectory +
+            ", connectTimeoutMs=" + connectTimeoutMs + ", responseTimeoutMs=" + responseTimeoutMs +
+            ", mtu=" + mtu + ", termLength=" + termLength + ", chunkBytes=" + chunkBytes +
+            ", socketBufferBytes=" + socketBufferBytes + '}';
+    }
+
+    /**
+     * Mutable builder of {@link ClientConfig}; setters only record values, {@link #build()} validates.
+     */
+    public static final class Builder
+    {
+        private String serverEndpoint;
+        private String token;
+        private int workerId = -1;
+        private String replyHost = "127.0.0.1";
+        private String aeronDirectory;
+        private long connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS;
+        private long responseTimeoutMs = DEFAULT_RESPONSE_TIMEOUT_MS;
+        private int mtu = ParameterServerConfig.DEFAULT_MTU;
+        private int termLength = ParameterServerConfig.DEFAULT_TERM_LENGTH;
+        private int chunkBytes = ParameterServerConfig.DEFAULT_CHUNK_BYTES;
+        private int socketBufferBytes = ParameterServerConfig.DEFAULT_SOCKET_BUFFER_BYTES;
+
+        private Builder()
+        {
+        }
+
+        /** @param serverEndpoint "host:port" of the server (required). @return this */
+        public Builder serverEndpoint(final String serverEndpoint)
+        {
+            this.serverEndpoint = serverEndpoint;
+            return this;
+        }
+
+        /** @param token job secret (required). @return this */
+        public Builder token(final String token)
+        {
+            this.token = token;
+            return this;
+        }
+
+        /** @param workerId id >= 0, unique within a run (required). @return this */
+        public Builder workerId(final int workerId)
+        {
+            this.workerId = workerId;
+            return this;
+        }
+
+        /** @param replyHost host to bind for replies. @return this */
+        public Builder replyHost(final String replyHost)
+        {
+            this.replyHost = replyHost;
+            return this;
+        }
+
+        /** @param aeronDirectory existing driver directory, null to start an own driver. @return this */
+        public Builder aeronDirectory(final String aeronDirectory)
+        {
+            this.aeronDirectory = aeronDirectory;
+            return this;
+        }
+
+        /** @param connectTimeoutMs connect timeout. @return this */
+        public Builder connectTimeoutMs(final long connectTimeoutMs)
+        {
+            this.connectTimeoutMs = connectTimeoutMs;
+            return this;
+        }
+
+        /** @param responseTimeoutMs response timeout. @return this */
+        public Builder responseTimeoutMs(final long responseTimeoutMs)
+        {
+            this.responseTimeoutMs = responseTimeoutMs;
+            return this;
+        }
+
+        /** @param mtu UDP MTU. @return this */
+        public Builder mtu(final int mtu)
+        {
+            this.mtu = mtu;
+            return this;
+        }
+
+        /** @param termLength Aeron term length. @return this */
+        public Builder termLength(final int termLength)
+        {
+            this.termLength = termLength;
+            return this;
+        }
+
+        /** @param chunkBytes payload bytes per chunk. @return this */
+        public Builder chunkBytes(final int chunkBytes)
+        {
+            this.chunkBytes = chunkBytes;
+            return this;
+        }
+
+        /** @param socketBufferBytes UDP socket buffer and receiver window. @return this */
+        public Builder socketBufferBytes(final int socketBufferBytes)
+        {
+            this.socketBufferBytes = socketBufferBytes;
+            return this;
+        }
+
+        /**
+         * @return the validated configuration.
+         * @throws IllegalArgumentException naming the first invalid key.
+         */
+        public ClientConfig build()
+        {
+            if (serverEndpoint == null)
+            {
+                throw new IllegalArgumentException("serverEndpoint is required (host:port of the parameter server)");
+            }
+            UdpChannels.checkEndpoint("serverEndpoint", serverEndpoint);
+            ParameterServerConfig.checkToken(token);
+            if (workerId < 0)
+            {
+                throw new IllegalArgumentException("workerId is required and must be >= 0, was " + workerId);
+            }
+            UdpChannels.checkHost("replyHost", replyHost);
+            if (aeronDirectory != null && aeronDirectory.isBlank())
+            {
+                throw new IllegalArgumentException("aeronDirectory must be null or a path, was blank");
+            }
+            if (connectTimeoutMs <= 0)
+            {
+                throw new IllegalArgumentException("connectTimeoutMs must be > 0, was " + connectTimeoutMs);
+            }
+            if (responseTimeoutMs <= 0)
+            {
+                throw new IllegalArgumentException("responseTimeoutMs must be > 0, was " + responseTimeoutMs);
+            }
+            UdpChannels.validate(mtu, termLength, chunkBytes, socketBufferBytes);
+            return new ClientConfig(this);
+        }
+    }
+}

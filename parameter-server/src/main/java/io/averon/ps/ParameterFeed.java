@@ -1,0 +1,201 @@
+package io.averon.ps;
+
+import io.aeron.ExclusivePublication;
+import io.aeron.Publication;
+import io.averon.ps.wire.ParamsChunkEncoder;
+import io.averon.ps.wire.WelcomeEncoder;
+import io.averon.ps.wire.WireSchema;
+import org.agrona.BitUtil;
+import org.agrona.BufferUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * The server's outbound stream to one worker: an optional WELCOME, then the authoritative parameters of one step as
+ * PARAMS chunks. It never blocks: {@link #send(long, int)} offers at most a burst of chunks and returns on
+ * back-pressure, keeping the chunk it encoded so the retry does not copy it again. When a newer step completes,
+ * {@link #restart(long)} abandons the older stream at a chunk boundary; the client then discards its partial copy
+ * when it sees the new chunk 0.
+ */
+final class ParameterFeed
+{
+    private final ExclusivePublication publication;
+    private final float[] parameters;
+    private final int chunkFloats;
+    private final int chunkCount;
+    private final long sessionKey;
+    private final UnsafeBuffer buffer;
+    private final WelcomeEncoder welcomeEncoder = new WelcomeEncoder();
+    private final ParamsChunkEncoder paramsEncoder = new ParamsChunkEncoder();
+
+    private boolean welcomePending;
+    private int welcomeWorkerId;
+    private long welcomeCorrelationId;
+    private long welcomeDeadlineMs;
+
+    private boolean paramsPending;
+    private long paramsStep;
+    private int nextChunk;
+
+    private int encodedLength;
+    private long lastProgressNs;
+    private boolean stallReported;
+    private long lastOfferResult;
+
+    ParameterFeed(
+        final ExclusivePublication publication,
+        final float[] parameters,
+        final int chunkBytes,
+        final long sessionKey,
+        final long nowNs)
+    {
+        this.publication = publication;
+        this.parameters = parameters;
+        this.chunkFloats = chunkBytes >> 2;
+        this.chunkCount = (parameters.length + chunkFloats - 1) / chunkFloats;
+        this.sessionKey = sessionKey;
+        this.buffer = new UnsafeBuffer(
+            BufferUtil.allocateDirectAligned(
+                BitUtil.align(WireSchema.MAX_CHUNK_HEADER_LENGTH + chunkBytes, 64), 64));
+        this.lastProgressNs = nowNs;
+    }
+
+    void welcome(final int workerId, final long correlationId, final long stepDeadlineMs)
+    {
+        welcomePending = true;
+        welcomeWorkerId = workerId;
+        welcomeCorrelationId = correlationId;
+        welcomeDeadlineMs = stepDeadlineMs;
+    }
+
+    void restart(final long step, final long nowNs)
+    {
+        if (!isPending())
+        {
+            lastProgressNs = nowNs;
+            stallReported = false;
+        }
+        paramsPending = true;
+        paramsStep = step;
+        nextChunk = 0;
+        if (!welcomePending)
+        {
+            encodedLength = 0;
+        }
+    }
+
+    void stop()
+    {
+        welcomePending = false;
+        paramsPending = false;
+        encodedLength = 0;
+    }
+
+    boolean isPending()
+    {
+        return welcomePending || paramsPending;
+    }
+
+    long lastProgressNs()
+    {
+        return lastProgressNs;
+    }
+
+    boolean stallReported()
+    {
+        return stallReported;
+    }
+
+    void stallReported(final boolean reported)
+    {
+        stallReported = reported;
+    }
+
+    long lastOfferResult()
+    {
+        return lastOfferResult;
+    }
+
+    long paramsStep()
+    {
+        return paramsStep;
+    }
+
+    /**
+     * Offer up to burst frames.
+     *
+     * @param nowNs current time.
+     * @param burst maximum frames to offer.
+     * @return frames offered, or 0 if back-pressured or idle.
+     */
+    int send(final long nowNs, final int burst)
+    {
+        int sent = 0;
+        while (sent < burst && isPending())
+        {
+            if (encodedLength == 0)
+            {
+                encodeNext();
+            }
+
+            final long result = publication.offer(buffer, 0, encodedLength);
+            lastOfferResult = result;
+            if (result > 0)
+            {
+                sent++;
+                encodedLength = 0;
+                lastProgressNs = nowNs;
+                stallReported = false;
+                if (welcomePending)
+                {
+                    welcomePending = false;
+                }
+                else if (++nextChunk == chunkCount)
+                {
+                    paramsPending = false;
+                }
+            }
+            else if (result == Publication.ADMIN_ACTION)
+            {
+                continue;
+            }
+            else if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED)
+            {
+                stop();
+                break;
+            }
+            else
+            {
+                break;
+            }
+        }
+        return sent;
+    }
+
+    private void encodeNext()
+    {
+        if (welcomePending)
+        {
+            encodedLength = welcomeEncoder.wrapAndApplyHeader(buffer, 0)
+                .workerId(welcomeWorkerId)
+                .parameterCount(parameters.length)
+                .correlationId(welcomeCorrelationId)
+                .sessionKey(sessionKey)
+                .step(paramsStep)
+                .stepDeadlineMs(welcomeDeadlineMs)
+                .encodedLength();
+            return;
+        }
+
+        final int floatOffset = nextChunk * chunkFloats;
+        final int floatCount = Math.min(chunkFloats, parameters.length - floatOffset);
+        encodedLength = paramsEncoder.wrapAndApplyHeader(buffer, 0)
+            .sessionKey(sessionKey)
+            .step(paramsStep)
+            .parameterCount(parameters.length)
+            .chunkIndex(nextChunk)
+            .chunkCount(chunkCount)
+            .floatOffset(floatOffset)
+            .putFloats(parameters, floatOffset, floatCount)
+            .encodedLength();
+    }
+}

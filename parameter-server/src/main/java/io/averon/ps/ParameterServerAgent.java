@@ -1,0 +1,779 @@
+package io.averon.ps;
+
+import io.aeron.Aeron;
+import io.aeron.ExclusivePublication;
+import io.aeron.FragmentAssembler;
+import io.aeron.Image;
+import io.aeron.Publication;
+import io.aeron.Subscription;
+import io.aeron.logbuffer.Header;
+import io.averon.ps.wire.FrameStatus;
+import io.averon.ps.wire.GradientChunkDecoder;
+import io.averon.ps.wire.GradientChunkEncoder;
+import io.averon.ps.wire.LeaveAckEncoder;
+import io.averon.ps.wire.LeaveDecoder;
+import io.averon.ps.wire.LeaveEncoder;
+import io.averon.ps.wire.MessageHeaderDecoder;
+import io.averon.ps.wire.Refusal;
+import io.averon.ps.wire.RegisterDecoder;
+import io.averon.ps.wire.RegisterEncoder;
+import io.averon.ps.wire.RejectEncoder;
+import io.averon.ps.wire.WireSchema;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The parameter server's single thread of control. Each duty cycle it runs pending step-boundary tasks, polls the
+ * request subscription (REGISTER, GRADIENT chunks, LEAVE) validating every frame, completes the current step when
+ * every member has answered or the step deadline has passed, and pushes WELCOME and PARAMS chunks to members
+ * without ever blocking on a slow one. All membership and step state lives here and is touched by no other thread;
+ * other threads see it only through {@link ServerCounters} and {@link BoundaryTask}s.
+ */
+final class ParameterServerAgent implements Agent
+{
+    private static final Logger LOG = LoggerFactory.getLogger(ParameterServer.class);
+    private static final int FRAGMENT_LIMIT = 64;
+    private static final int SEND_BURST = 4;
+    private static final int FAREWELL_SLOTS = 32;
+    private static final int BOUNDARY_TASK_CAPACITY = 64;
+    private static final int CLOSED_IMAGE_CAPACITY = 1024;
+    private static final long REJECTION_LOG_INTERVAL_MS = 10_000;
+    private static final long MIN_FAREWELL_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(5);
+    private static final long NOT_ARMED = Long.MIN_VALUE;
+    private static final Comparator<WorkerSession> BY_WORKER_ID = Comparator.comparingInt((s) -> s.workerId);
+
+    private final Aeron aeron;
+    private final UdpChannels channels;
+    private final Subscription subscription;
+    private final FragmentAssembler assembler;
+    private final float[] parameters;
+    private final float[] meanGradient;
+    private final UpdateRule rule;
+    private final ServerCounters counters;
+    private final RejectionLog rejectionLog;
+    private final GradientAggregator aggregator = new GradientAggregator();
+    private final Farewells farewells = new Farewells(FAREWELL_SLOTS);
+    private final NanoClock clock = new SystemNanoClock();
+    private final SecureRandom random = new SecureRandom();
+    private final byte[] token;
+    private final long deadlineMs;
+    private final long deadlineNs;
+    private final long farewellTimeoutNs;
+    private final int evictAfterMissedSteps;
+    private final int chunkBytes;
+
+    private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
+    private final RegisterDecoder registerDecoder = new RegisterDecoder();
+    private final GradientChunkDecoder gradientDecoder = new GradientChunkDecoder();
+    private final LeaveDecoder leaveDecoder = new LeaveDecoder();
+    private final RejectEncoder rejectEncoder = new RejectEncoder();
+    private final LeaveAckEncoder leaveAckEncoder = new LeaveAckEncoder();
+
+    private final ManyToOneConcurrentArrayQueue<BoundaryTask<?>> boundaryTasks =
+        new ManyToOneConcurrentArrayQueue<>(BOUNDARY_TASK_CAPACITY);
+    private final ManyToOneConcurrentArrayQueue<Integer> closedImageSessions =
+        new ManyToOneConcurrentArrayQueue<>(CLOSED_IMAGE_CAPACITY);
+    private final Consumer<BoundaryTask<?>> boundaryTaskRunner = this::runBoundaryTask;
+    private final Consumer<Integer> closedImageHandler = this::freeSessionBuffer;
+
+    private final Int2ObjectHashMap<WorkerSession> membersById = new Int2ObjectHashMap<>();
+    private WorkerSession[] members = new WorkerSession[0];
+
+    private String endpoint = "";
+    private long step;
+    private long stepArmedNs = NOT_ARMED;
+    private long nowNs;
+    private Throwable failure;
+    private String failureReason;
+    private volatile Thread agentThread;
+
+    ParameterServerAgent(
+        final ParameterServerConfig config,
+        final Aeron aeron,
+        final float[] parameters,
+        final long initialStep,
+        final UpdateRule rule,
+        final ServerCounters counters)
+    {
+        this.aeron = aeron;
+        this.channels = new UdpChannels(config.mtu(), config.termLength(), config.socketBufferBytes());
+        this.parameters = parameters;
+        this.meanGradient = new float[parameters.length];
+        this.rule = rule;
+        this.counters = counters;
+        this.rejectionLog = new RejectionLog(LOG, REJECTION_LOG_INTERVAL_MS);
+        this.token = config.token().getBytes(StandardCharsets.UTF_8);
+        this.deadlineMs = config.stepDeadlineMs();
+        this.deadlineNs = TimeUnit.MILLISECONDS.toNanos(config.stepDeadlineMs());
+        this.farewellTimeoutNs = Math.max(deadlineNs, MIN_FAREWELL_TIMEOUT_NS);
+        this.evictAfterMissedSteps = config.evictAfterMissedSteps();
+        this.chunkBytes = config.chunkBytes();
+        this.step = initialStep;
+        this.assembler = new FragmentAssembler(this::onFragment);
+        this.nowNs = clock.nanoTime();
+
+        final String bindEndpoint = config.host() + ":" + config.port();
+        try
+        {
+            this.subscription = aeron.addSubscription(
+                channels.subscription(bindEndpoint), WireSchema.REQUEST_STREAM_ID, null, this::onImageUnavailable);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new ParameterServerException("cannot listen on " + bindEndpoint + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    @Override
+    public String roleName()
+    {
+        return "averon-ps-" + endpoint;
+    }
+
+    @Override
+    public void onStart()
+    {
+        agentThread = Thread.currentThread();
+    }
+
+    @Override
+    public int doWork()
+    {
+        nowNs = clock.nanoTime();
+        int work = boundaryTasks.drain(boundaryTaskRunner);
+        work += closedImageSessions.drain(closedImageHandler);
+        work += subscription.poll(assembler, FRAGMENT_LIMIT);
+        nowNs = clock.nanoTime();
+        work += checkStep();
+        work += sendFeeds();
+        work += farewells.send(nowNs);
+        return work;
+    }
+
+    @Override
+    public void onClose()
+    {
+        for (final WorkerSession member : members)
+        {
+            CloseHelper.quietClose(member.publication);
+        }
+        farewells.closeAll();
+        CloseHelper.quietClose(subscription);
+        failPendingTasks(new ParameterServerException("parameter server at " + endpoint + " closed"));
+    }
+
+    Subscription subscription()
+    {
+        return subscription;
+    }
+
+    void endpoint(final String endpoint)
+    {
+        this.endpoint = endpoint;
+    }
+
+    boolean isAgentThread()
+    {
+        return Thread.currentThread() == agentThread;
+    }
+
+    boolean offer(final BoundaryTask<?> task)
+    {
+        return boundaryTasks.offer(task);
+    }
+
+    void failPendingTasks(final Throwable cause)
+    {
+        boundaryTasks.drain((task) -> task.fail(cause));
+    }
+
+    private void runBoundaryTask(final BoundaryTask<?> task)
+    {
+        if (failure != null)
+        {
+            task.fail(new ParameterServerException(failureReason + "; parameters may be partially updated", failure));
+            return;
+        }
+        task.run(parameters, step);
+    }
+
+    private void onImageUnavailable(final Image image)
+    {
+        // Runs on the Aeron client conductor thread: hand the session id over instead of touching the assembler.
+        closedImageSessions.offer(image.sessionId());
+    }
+
+    private void freeSessionBuffer(final Integer sessionId)
+    {
+        assembler.freeSessionBuffer(sessionId);
+    }
+
+    private void onFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
+    {
+        final FrameStatus status = headerDecoder.check(buffer, offset, length);
+        if (status != FrameStatus.OK)
+        {
+            final int templateId = length >= MessageHeaderDecoder.LENGTH ? headerDecoder.templateId() : -1;
+            reject(frameReason(status), templateId, -1, "length", length);
+            return;
+        }
+
+        switch (headerDecoder.templateId())
+        {
+            case GradientChunkEncoder.TEMPLATE_ID -> onGradient(buffer, offset, length);
+            case RegisterEncoder.TEMPLATE_ID -> onRegister(buffer, offset, length);
+            case LeaveEncoder.TEMPLATE_ID -> onLeave(buffer, offset, length);
+            default -> reject(RejectReason.UNEXPECTED_TYPE, headerDecoder.templateId(), -1, "length", length);
+        }
+    }
+
+    private void onGradient(final DirectBuffer buffer, final int offset, final int length)
+    {
+        final GradientChunkDecoder decoder = gradientDecoder;
+        final FrameStatus status = decoder.wrap(buffer, offset, length);
+        final int workerId = decoder.workerId();
+        if (status != FrameStatus.OK)
+        {
+            reject(frameReason(status), GradientChunkEncoder.TEMPLATE_ID, workerId, "length", length);
+            return;
+        }
+
+        final WorkerSession member = membersById.get(workerId);
+        final long sessionKey = decoder.sessionKey();
+        if (member == null || member.sessionKey != sessionKey)
+        {
+            reject(RejectReason.UNKNOWN_SESSION, GradientChunkEncoder.TEMPLATE_ID, workerId, "session", sessionKey);
+            return;
+        }
+        if (failure != null)
+        {
+            reject(RejectReason.SERVER_FAILED, GradientChunkEncoder.TEMPLATE_ID, workerId, "step", decoder.step());
+            return;
+        }
+
+        final long gradientStep = decoder.step();
+        if (member.isPoisoned(gradientStep))
+        {
+            return; // the rest of a gradient already rejected and counted for a non-finite value
+        }
+        if (gradientStep < step)
+        {
+            if (decoder.chunkIndex() == 0)
+            {
+                counters.lateGradient();
+            }
+            reject(RejectReason.STALE_STEP, GradientChunkEncoder.TEMPLATE_ID, workerId, "step", gradientStep);
+            return;
+        }
+        if (gradientStep > step)
+        {
+            reject(RejectReason.FUTURE_STEP, GradientChunkEncoder.TEMPLATE_ID, workerId, "step", gradientStep);
+            return;
+        }
+        if (member.hasResponded(step))
+        {
+            reject(RejectReason.DUPLICATE_GRADIENT, GradientChunkEncoder.TEMPLATE_ID, workerId, "step", step);
+            return;
+        }
+
+        if (stepArmedNs == NOT_ARMED)
+        {
+            stepArmedNs = nowNs;
+        }
+
+        final int batchSize = decoder.batchSize();
+        if (batchSize <= 0)
+        {
+            member.resetAssembly();
+            reject(RejectReason.BAD_BATCH_SIZE, GradientChunkEncoder.TEMPLATE_ID, workerId, "batchSize", batchSize);
+            return;
+        }
+
+        final int chunkIndex = decoder.chunkIndex();
+        final int chunkCount = decoder.chunkCount();
+        final double loss = decoder.loss();
+        if (chunkCount < 1 || chunkIndex < 0 || chunkIndex >= chunkCount)
+        {
+            member.resetAssembly();
+            reject(RejectReason.BAD_CHUNK, GradientChunkEncoder.TEMPLATE_ID, workerId, "chunkCount", chunkCount);
+            return;
+        }
+        if (chunkIndex == 0)
+        {
+            member.beginAssembly(step, chunkCount, batchSize, loss);
+        }
+        else if (!member.continuesAssembly(step, chunkIndex, chunkCount, batchSize, loss))
+        {
+            member.resetAssembly();
+            reject(RejectReason.BAD_CHUNK, GradientChunkEncoder.TEMPLATE_ID, workerId, "chunkIndex", chunkIndex);
+            return;
+        }
+
+        final int floatOffset = decoder.floatOffset();
+        final int floatCount = decoder.floatCount();
+        final long floatEnd = (long)floatOffset + floatCount;
+        final boolean lastChunk = chunkIndex == chunkCount - 1;
+        if (floatOffset < 0 || floatCount < 1 || floatEnd > parameters.length ||
+            (lastChunk && floatEnd != parameters.length))
+        {
+            member.resetAssembly();
+            reject(RejectReason.OFFSET_OUT_OF_RANGE, GradientChunkEncoder.TEMPLATE_ID, workerId, "floatEnd", floatEnd);
+            return;
+        }
+        if (floatOffset != member.nextFloat())
+        {
+            member.resetAssembly();
+            reject(RejectReason.BAD_CHUNK, GradientChunkEncoder.TEMPLATE_ID, workerId, "floatOffset", floatOffset);
+            return;
+        }
+
+        if (!Double.isFinite(loss))
+        {
+            member.abstain(step);
+            reject(RejectReason.NON_FINITE, GradientChunkEncoder.TEMPLATE_ID, workerId, "step", step);
+            return;
+        }
+        final int nonFinite = decoder.copyFiniteFloats(member.gradient, floatOffset);
+        if (nonFinite >= 0)
+        {
+            member.abstain(step);
+            reject(RejectReason.NON_FINITE, GradientChunkEncoder.TEMPLATE_ID, workerId, "index",
+                floatOffset + nonFinite);
+            return;
+        }
+
+        member.advanceAssembly(floatCount);
+        if (lastChunk)
+        {
+            member.contribute(step);
+            counters.gradientAccepted();
+        }
+    }
+
+    private void onRegister(final DirectBuffer buffer, final int offset, final int length)
+    {
+        final RegisterDecoder decoder = registerDecoder;
+        final FrameStatus status = decoder.wrap(buffer, offset, length);
+        if (status != FrameStatus.OK)
+        {
+            reject(frameReason(status), RegisterEncoder.TEMPLATE_ID, -1, "length", length);
+            return;
+        }
+
+        final int workerId = decoder.workerId();
+        final long correlationId = decoder.correlationId();
+        final String replyEndpoint = decoder.replyEndpoint();
+        if (!decoder.tokenEquals(token))
+        {
+            reject(RejectReason.BAD_TOKEN, RegisterEncoder.TEMPLATE_ID, workerId, "tokenLength", decoder.tokenLength());
+            refuseStranger(replyEndpoint, workerId, correlationId, Refusal.TOKEN_REJECTED,
+                "token rejected by the parameter server at " + endpoint + " (worker " + workerId + ")");
+            return;
+        }
+        if (workerId < 0)
+        {
+            reject(RejectReason.BAD_WORKER_ID, RegisterEncoder.TEMPLATE_ID, workerId, "workerId", workerId);
+            refuseStranger(replyEndpoint, workerId, correlationId, Refusal.INVALID_REGISTRATION,
+                "worker id must be >= 0, was " + workerId);
+            return;
+        }
+        if (!UdpChannels.isEndpoint(replyEndpoint))
+        {
+            reject(RejectReason.BAD_ENDPOINT, RegisterEncoder.TEMPLATE_ID, workerId, "length", replyEndpoint.length());
+            return;
+        }
+        if (failure != null)
+        {
+            reject(RejectReason.SERVER_FAILED, RegisterEncoder.TEMPLATE_ID, workerId, "step", step);
+            refuseStranger(replyEndpoint, workerId, correlationId, Refusal.SERVER_FAILED, failureReason);
+            return;
+        }
+
+        register(workerId, correlationId, replyEndpoint);
+    }
+
+    private void register(final int workerId, final long correlationId, final String replyEndpoint)
+    {
+        final ExclusivePublication publication;
+        try
+        {
+            publication = aeron.addExclusivePublication(
+                channels.publication(replyEndpoint), WireSchema.REPLY_STREAM_ID);
+        }
+        catch (final RuntimeException ex)
+        {
+            reject(RejectReason.BAD_ENDPOINT, RegisterEncoder.TEMPLATE_ID, workerId, "length", replyEndpoint.length());
+            LOG.warn("cannot open a reply publication to worker {} at {}: {}", workerId, replyEndpoint, ex.toString());
+            return;
+        }
+
+        final WorkerSession previous = membersById.get(workerId);
+        final float[] gradient = previous != null ? previous.gradient : new float[parameters.length];
+        if (previous != null)
+        {
+            removeMember(previous);
+            CloseHelper.quietClose(previous.publication);
+        }
+
+        final long sessionKey = newSessionKey();
+        final ParameterFeed feed = new ParameterFeed(publication, parameters, chunkBytes, sessionKey, nowNs);
+        feed.welcome(workerId, correlationId, deadlineMs);
+        feed.restart(step, nowNs);
+        addMember(new WorkerSession(workerId, sessionKey, replyEndpoint, publication, gradient, feed));
+        counters.membership(members.length, workerId);
+
+        if (previous == null)
+        {
+            LOG.info("worker {} registered from {} at step {} ({} members)",
+                workerId, replyEndpoint, step, members.length);
+        }
+        else
+        {
+            LOG.info("worker {} registered again from {} at step {} ({} members); its previous session ended",
+                workerId, replyEndpoint, step, members.length);
+        }
+    }
+
+    private void onLeave(final DirectBuffer buffer, final int offset, final int length)
+    {
+        final FrameStatus status = leaveDecoder.wrap(buffer, offset, length);
+        final int workerId = leaveDecoder.workerId();
+        if (status != FrameStatus.OK)
+        {
+            reject(frameReason(status), LeaveEncoder.TEMPLATE_ID, workerId, "length", length);
+            return;
+        }
+
+        final long sessionKey = leaveDecoder.sessionKey();
+        final WorkerSession member = membersById.get(workerId);
+        if (member == null || member.sessionKey != sessionKey)
+        {
+            reject(RejectReason.UNKNOWN_SESSION, LeaveEncoder.TEMPLATE_ID, workerId, "session", sessionKey);
+            return;
+        }
+
+        removeMember(member);
+        final Farewells.Slot slot = farewells.acquire();
+        if (slot != null)
+        {
+            final int frameLength = leaveAckEncoder.wrapAndApplyHeader(slot.buffer, 0)
+                .workerId(workerId)
+                .sessionKey(sessionKey)
+                .encodedLength();
+            farewells.post(slot, member.publication, frameLength, nowNs + farewellTimeoutNs);
+        }
+        else
+        {
+            CloseHelper.quietClose(member.publication);
+        }
+        LOG.info("worker {} left at step {} ({} members)", workerId, step, members.length);
+    }
+
+    private int checkStep()
+    {
+        final WorkerSession[] current = members;
+        if (stepArmedNs == NOT_ARMED || failure != null)
+        {
+            return 0;
+        }
+        if (current.length == 0)
+        {
+            stepArmedNs = NOT_ARMED; // everyone who had started the step left; nothing to complete
+            return 0;
+        }
+
+        boolean allAnswered = true;
+        for (final WorkerSession member : current)
+        {
+            if (!member.hasResponded(step))
+            {
+                allAnswered = false;
+                break;
+            }
+        }
+
+        if (allAnswered)
+        {
+            completeStep(false);
+            return 1;
+        }
+        if (nowNs - stepArmedNs >= deadlineNs)
+        {
+            completeStep(true);
+            return 1;
+        }
+        return 0;
+    }
+
+    private void completeStep(final boolean deadlinePassed)
+    {
+        final long completing = step;
+        final WorkerSession[] current = members;
+        if (deadlinePassed)
+        {
+            final StringBuilder dropped = new StringBuilder();
+            for (final WorkerSession member : current)
+            {
+                if (!member.hasResponded(completing))
+                {
+                    counters.droppedFromStep();
+                    member.missedDeadline();
+                    dropped.append(dropped.length() == 0 ? "" : ", ").append(member.workerId);
+                }
+            }
+            LOG.warn("step {} deadline of {} ms passed: dropped worker(s) [{}] from the step, completing with the " +
+                "other {} of {} member(s)", completing, deadlineMs, dropped, countResponded(current, completing),
+                current.length);
+        }
+
+        final int contributors = aggregator.collect(current, current.length, completing);
+        final long globalBatchSize = aggregator.totalBatchSize();
+        final long startNs = clock.nanoTime();
+        if (contributors > 0)
+        {
+            aggregator.average(meanGradient);
+            try
+            {
+                rule.apply(parameters, meanGradient, Math.toIntExact(globalBatchSize), completing);
+            }
+            catch (final Throwable ex)
+            {
+                aggregator.release();
+                fail(completing, ex);
+                return;
+            }
+        }
+        else
+        {
+            LOG.warn("step {} completed without any valid gradient ({} member(s)); parameters unchanged",
+                completing, current.length);
+        }
+        aggregator.release();
+
+        step = completing + 1;
+        stepArmedNs = NOT_ARMED;
+        counters.stepCompleted(step, globalBatchSize, aggregator.meanLoss());
+
+        for (final WorkerSession member : current)
+        {
+            if (member.missedDeadlines() >= evictAfterMissedSteps)
+            {
+                evict(member, completing);
+            }
+            else
+            {
+                member.feed.restart(step, nowNs);
+            }
+        }
+
+        if (LOG.isDebugEnabled())
+        {
+            LOG.debug("step {} applied: {} of {} worker(s), global batch {}, loss {}, averaging+update {} us",
+                completing, contributors, current.length, globalBatchSize, aggregator.meanLoss(),
+                TimeUnit.NANOSECONDS.toMicros(clock.nanoTime() - startNs));
+        }
+    }
+
+    private static int countResponded(final WorkerSession[] sessions, final long step)
+    {
+        int count = 0;
+        for (final WorkerSession session : sessions)
+        {
+            if (session.hasResponded(step))
+            {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    private void evict(final WorkerSession member, final long lastMissedStep)
+    {
+        removeMember(member);
+        counters.evicted();
+        sendNotice(member.publication, member.workerId, 0, member.sessionKey, Refusal.EVICTED,
+            "worker " + member.workerId + " evicted by the parameter server at " + endpoint + " after " +
+            member.missedDeadlines() + " consecutive missed step deadlines (last missed step " + lastMissedStep + ")");
+        LOG.warn("evicted worker {} ({}) after {} consecutive missed step deadlines (last missed step {}); " +
+            "{} member(s) remain, it may register again", member.workerId, member.replyEndpoint,
+            member.missedDeadlines(), lastMissedStep, members.length);
+    }
+
+    private void fail(final long failedStep, final Throwable cause)
+    {
+        failure = cause;
+        failureReason = "parameter server at " + endpoint + " failed applying step " + failedStep + ": " + cause;
+        LOG.error("update rule failed at step {}; the parameter server stops serving steps and refuses its {} " +
+            "member(s)", failedStep, members.length, cause);
+        for (final WorkerSession member : members)
+        {
+            removeMember(member);
+            sendNotice(member.publication, member.workerId, 0, member.sessionKey, Refusal.SERVER_FAILED, failureReason);
+        }
+    }
+
+    private void sendNotice(
+        final ExclusivePublication publication,
+        final int workerId,
+        final long correlationId,
+        final long sessionKey,
+        final Refusal refusal,
+        final String reason)
+    {
+        final Farewells.Slot slot = farewells.acquire();
+        if (slot == null)
+        {
+            CloseHelper.quietClose(publication);
+            LOG.debug("no farewell slot free; {} to worker {} not sent", refusal, workerId);
+            return;
+        }
+        final int length = rejectEncoder.wrapAndApplyHeader(slot.buffer, 0)
+            .workerId(workerId)
+            .refusal(refusal)
+            .correlationId(correlationId)
+            .sessionKey(sessionKey)
+            .reason(reason)
+            .encodedLength();
+        farewells.post(slot, publication, length, nowNs + farewellTimeoutNs);
+    }
+
+    /**
+     * Answer a registration that will not be accepted on a small, short-lived publication; if all farewell slots are
+     * busy (a flood of bad registrations) stay silent rather than open more.
+     */
+    private void refuseStranger(
+        final String replyEndpoint,
+        final int workerId,
+        final long correlationId,
+        final Refusal refusal,
+        final String reason)
+    {
+        if (!UdpChannels.isEndpoint(replyEndpoint))
+        {
+            return;
+        }
+        final Farewells.Slot slot = farewells.acquire();
+        if (slot == null)
+        {
+            return;
+        }
+
+        final ExclusivePublication publication;
+        try
+        {
+            publication = aeron.addExclusivePublication(
+                channels.noticePublication(replyEndpoint), WireSchema.REPLY_STREAM_ID);
+        }
+        catch (final RuntimeException ex)
+        {
+            farewells.release(slot);
+            LOG.debug("cannot answer registration from {}: {}", replyEndpoint, ex.toString());
+            return;
+        }
+
+        final int length = rejectEncoder.wrapAndApplyHeader(slot.buffer, 0)
+            .workerId(workerId)
+            .refusal(refusal)
+            .correlationId(correlationId)
+            .sessionKey(0)
+            .reason(reason)
+            .encodedLength();
+        farewells.post(slot, publication, length, nowNs + farewellTimeoutNs);
+    }
+
+    private int sendFeeds()
+    {
+        int work = 0;
+        for (final WorkerSession member : members)
+        {
+            final ParameterFeed feed = member.feed;
+            if (!feed.isPending())
+            {
+                continue;
+            }
+
+            final int sent = feed.send(nowNs, SEND_BURST);
+            work += sent;
+            if (sent == 0 && !feed.stallReported() && nowNs - feed.lastProgressNs() > deadlineNs)
+            {
+                feed.stallReported(true);
+                counters.stalledSend();
+                LOG.warn("parameters of step {} to worker {} at {} stalled for more than {} ms ({}); still trying " +
+                    "without blocking", feed.paramsStep(), member.workerId, member.replyEndpoint, deadlineMs,
+                    feed.lastOfferResult() == Publication.NOT_CONNECTED ?
+                        "worker not connected" : "publication back-pressured");
+            }
+        }
+        return work;
+    }
+
+    private void addMember(final WorkerSession session)
+    {
+        membersById.put(session.workerId, session);
+        rebuildMembers();
+    }
+
+    private void removeMember(final WorkerSession session)
+    {
+        session.feed.stop();
+        membersById.remove(session.workerId);
+        rebuildMembers();
+        counters.membership(members.length, -1);
+    }
+
+    private void rebuildMembers()
+    {
+        final WorkerSession[] sorted = membersById.values().toArray(new WorkerSession[0]);
+        Arrays.sort(sorted, BY_WORKER_ID);
+        members = sorted;
+    }
+
+    private long newSessionKey()
+    {
+        long key;
+        do
+        {
+            key = random.nextLong();
+        }
+        while (key == 0);
+        return key;
+    }
+
+    private void reject(
+        final RejectReason reason,
+        final int templateId,
+        final int workerId,
+        final String detailName,
+        final long detailValue)
+    {
+        counters.rejected(reason);
+        rejectionLog.rejected(reason, templateId, workerId, detailName, detailValue, nowNs);
+    }
+
+    private static RejectReason frameReason(final FrameStatus status)
+    {
+        return switch (status)
+        {
+            case TRUNCATED -> RejectReason.TRUNCATED;
+            case UNKNOWN_SCHEMA -> RejectReason.UNKNOWN_SCHEMA;
+            case UNSUPPORTED_VERSION -> RejectReason.UNSUPPORTED_VERSION;
+            case UNKNOWN_TEMPLATE -> RejectReason.UNKNOWN_TYPE;
+            case BAD_BLOCK_LENGTH -> RejectReason.BAD_BLOCK_LENGTH;
+            default -> RejectReason.LENGTH_MISMATCH;
+        };
+    }
+}

@@ -1,0 +1,674 @@
+package io.averon.ps;
+
+import io.aeron.ExclusivePublication;
+import io.aeron.FragmentAssembler;
+import io.aeron.Publication;
+import io.aeron.Subscription;
+import io.aeron.exceptions.RegistrationException;
+import io.aeron.logbuffer.Header;
+import io.averon.ps.wire.FrameStatus;
+import io.averon.ps.wire.GradientChunkEncoder;
+import io.averon.ps.wire.LeaveAckDecoder;
+import io.averon.ps.wire.LeaveAckEncoder;
+import io.averon.ps.wire.LeaveEncoder;
+import io.averon.ps.wire.MessageHeaderDecoder;
+import io.averon.ps.wire.ParamsChunkDecoder;
+import io.averon.ps.wire.ParamsChunkEncoder;
+import io.averon.ps.wire.Refusal;
+import io.averon.ps.wire.RegisterEncoder;
+import io.averon.ps.wire.RejectDecoder;
+import io.averon.ps.wire.RejectEncoder;
+import io.averon.ps.wire.WelcomeDecoder;
+import io.averon.ps.wire.WelcomeEncoder;
+import io.averon.ps.wire.WireSchema;
+import org.agrona.BitUtil;
+import org.agrona.BufferUtil;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A worker's connection to the {@link ParameterServer}: it registers with the job token, holds the parameters of the
+ * latest step it received, and in {@link #exchange} sends one gradient and blocks until the parameters of a later
+ * step arrive. It listens for replies on its own ephemeral UDP endpoint, which it reports in REGISTER. If the server
+ * dropped it from a step it simply adopts the newer parameters; if the server evicted it, or went silent for much
+ * longer than its step deadline, it registers again transparently. Not thread-safe: use it from one thread.
+ */
+public final class ParameterServerClient implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(ParameterServerClient.class);
+    private static final int FRAGMENT_LIMIT = 256;
+    private static final long LEAVE_ACK_TIMEOUT_MS = 5_000;
+    private static final long REJOIN_SLACK_MS = 10_000;
+    private static final long NONE = Long.MIN_VALUE;
+
+    private final ClientConfig config;
+    private final EmbeddedAeron transport;
+    private final Subscription subscription;
+    private final ExclusivePublication publication;
+    private final FragmentAssembler assembler = new FragmentAssembler(this::onFragment);
+    private final IdleStrategy idleStrategy = new BackoffIdleStrategy(10, 20, 1_000, 1_000_000);
+    private final SecureRandom random = new SecureRandom();
+    private final String serverEndpoint;
+    private final String replyEndpoint;
+    private final byte[] tokenBytes;
+    private final byte[] replyEndpointBytes;
+    private final UnsafeBuffer sendBuffer;
+    private final int chunkFloats;
+
+    private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
+    private final WelcomeDecoder welcomeDecoder = new WelcomeDecoder();
+    private final RejectDecoder rejectDecoder = new RejectDecoder();
+    private final ParamsChunkDecoder paramsDecoder = new ParamsChunkDecoder();
+    private final LeaveAckDecoder leaveAckDecoder = new LeaveAckDecoder();
+    private final RegisterEncoder registerEncoder = new RegisterEncoder();
+    private final GradientChunkEncoder gradientEncoder = new GradientChunkEncoder();
+    private final LeaveEncoder leaveEncoder = new LeaveEncoder();
+
+    private long sessionKey;
+    private long pendingCorrelationId;
+    private boolean welcomed;
+    private long serverStepDeadlineMs;
+    private float[] parameters;
+    private float[] staging;
+    private long heldStep = NONE;
+    private boolean adoptAnyStep;
+    private boolean adopted;
+    private boolean closing;
+    private boolean closed;
+    private Refusal refusal;
+    private String refusalReason;
+    private boolean leaveAcknowledged;
+    private long lastParamsChunkNs;
+
+    private boolean assembling;
+    private long assemblingStep;
+    private int assemblingChunkCount;
+    private int nextChunk;
+    private int nextFloat;
+
+    private ParameterServerClient(final ClientConfig config, final EmbeddedAeron transport)
+    {
+        this.config = config;
+        this.transport = transport;
+        this.serverEndpoint = config.serverEndpoint();
+        this.tokenBytes = config.token().getBytes(StandardCharsets.UTF_8);
+        this.chunkFloats = config.chunkBytes() >> 2;
+        this.sendBuffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(
+            BitUtil.align(WireSchema.MAX_CHUNK_HEADER_LENGTH + config.chunkBytes(), 64), 64));
+
+        final UdpChannels channels = new UdpChannels(config.mtu(), config.termLength(), config.socketBufferBytes());
+        Subscription subscription = null;
+        try
+        {
+            subscription = transport.aeron().addSubscription(
+                channels.subscription(config.replyHost() + ":0"), WireSchema.REPLY_STREAM_ID);
+            this.subscription = subscription;
+            this.replyEndpoint = config.replyHost() + ":" + awaitReplyPort();
+            this.replyEndpointBytes = replyEndpoint.getBytes(StandardCharsets.US_ASCII);
+            this.publication = transport.aeron().addExclusivePublication(
+                channels.publication(serverEndpoint), WireSchema.REQUEST_STREAM_ID);
+        }
+        catch (final RegistrationException ex)
+        {
+            CloseHelper.quietClose(subscription);
+            // The usual cause: another publication to the same endpoint in a shared media driver uses different
+            // socket settings, which Aeron cannot honour on one UDP socket.
+            throw new ParameterServerException("worker " + config.workerId() + " cannot open its Aeron channels " +
+                "to " + serverEndpoint + " in media driver " + transport.directory() + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * Register with the parameter server and block until its current parameters have arrived.
+     *
+     * @param config client configuration.
+     * @return the connected client, holding the server's current parameters and step.
+     * @throws ParameterServerException if the token is rejected, or no answer arrives within the connect timeout.
+     */
+    public static ParameterServerClient connect(final ClientConfig config)
+    {
+        if (config == null)
+        {
+            throw new IllegalArgumentException("config is required");
+        }
+
+        final long startNs = System.nanoTime();
+        final EmbeddedAeron transport = config.aeronDirectory() == null ?
+            EmbeddedAeron.launch(null, "averon-worker-" + config.workerId()) :
+            EmbeddedAeron.connect(config.aeronDirectory());
+        ParameterServerClient client = null;
+        try
+        {
+            client = new ParameterServerClient(config, transport);
+            client.register(startNs + TimeUnit.MILLISECONDS.toNanos(config.connectTimeoutMs()));
+            LOG.info("worker {} registered with parameter server at {} in {} ms: step {}, {} parameters, replies on {}",
+                config.workerId(), config.serverEndpoint(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs),
+                client.heldStep, client.parameters.length, client.replyEndpoint);
+            return client;
+        }
+        catch (final RuntimeException ex)
+        {
+            if (client != null)
+            {
+                client.closeTransport();
+            }
+            else
+            {
+                transport.close();
+            }
+            throw ex;
+        }
+    }
+
+    /** @return step of the parameters currently held. */
+    public long step()
+    {
+        return heldStep;
+    }
+
+    /** @return the client's parameter array, updated in place by {@link #exchange}. */
+    public float[] parameters()
+    {
+        return parameters;
+    }
+
+    /** @return "host:port" on which this client receives replies. */
+    public String replyEndpoint()
+    {
+        return replyEndpoint;
+    }
+
+    /** @return the media driver directory this client uses. */
+    public String aeronDirectory()
+    {
+        return transport.directory();
+    }
+
+    /**
+     * Send this worker's gradient for {@link #step()} and block until the server publishes parameters of a later
+     * step. If the server already moved on (this worker was dropped from the step) the newest parameters are adopted
+     * without sending; if the worker was evicted it registers again and adopts the server's current parameters.
+     *
+     * @param gradient  per-example mean gradient over the local batch, one float per parameter.
+     * @param batchSize examples in the local batch, > 0.
+     * @param loss      mean loss of the local batch.
+     * @return the new step; after a transparent re-registration it is the server's current step, which may equal
+     *         the previous one (for example when the server itself was restarted at that step).
+     * @throws ParameterServerException if no newer parameters arrive within the response timeout, the connection
+     *                                  is lost, or the server refuses this worker.
+     */
+    public long exchange(final float[] gradient, final int batchSize, final double loss)
+    {
+        ensureOpen();
+        if (gradient == null || gradient.length != parameters.length)
+        {
+            throw new IllegalArgumentException("gradient must have " + parameters.length + " floats (one per " +
+                "parameter), had " + (gradient == null ? "null" : gradient.length));
+        }
+        if (batchSize <= 0)
+        {
+            throw new IllegalArgumentException("batchSize must be > 0, was " + batchSize);
+        }
+
+        final long basis = heldStep;
+        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.responseTimeoutMs());
+        drainInbound();
+        if (handleRefusal() || heldStep != basis)
+        {
+            return heldStep;
+        }
+
+        sendGradient(gradient, batchSize, loss, basis, deadlineNs);
+        if (handleRefusal() || heldStep != basis)
+        {
+            return heldStep;
+        }
+
+        awaitStepAfter(basis, deadlineNs);
+        return heldStep;
+    }
+
+    /**
+     * Send LEAVE, wait until the server confirmed it consumed it, then close the transport (stopping the client's
+     * own media driver and deleting its directory if it started one).
+     */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        closing = true;
+
+        try
+        {
+            if (sessionKey != 0 && publication.isConnected())
+            {
+                leave();
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("worker {} could not leave parameter server at {} cleanly: {}",
+                config.workerId(), serverEndpoint, ex.toString());
+        }
+        finally
+        {
+            closeTransport();
+        }
+        LOG.info("worker {} left parameter server at {} at step {}", config.workerId(), serverEndpoint, heldStep);
+    }
+
+    private void leave()
+    {
+        leaveAcknowledged = false;
+        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(
+            Math.min(LEAVE_ACK_TIMEOUT_MS, config.connectTimeoutMs()));
+        final int length = leaveEncoder.wrapAndApplyHeader(sendBuffer, 0)
+            .workerId(config.workerId())
+            .sessionKey(sessionKey)
+            .encodedLength();
+        offer(length, deadlineNs, "LEAVE");
+
+        while (!leaveAcknowledged)
+        {
+            final int work = subscription.poll(assembler, FRAGMENT_LIMIT);
+            if (System.nanoTime() - deadlineNs > 0)
+            {
+                LOG.warn("worker {}: no LEAVE_ACK from parameter server at {} within {} ms; closing anyway",
+                    config.workerId(), serverEndpoint, Math.min(LEAVE_ACK_TIMEOUT_MS, config.connectTimeoutMs()));
+                return;
+            }
+            idleStrategy.idle(work);
+        }
+        sessionKey = 0;
+    }
+
+    private void closeTransport()
+    {
+        CloseHelper.quietClose(publication);
+        CloseHelper.quietClose(subscription);
+        transport.close();
+    }
+
+    private void register(final long deadlineNs)
+    {
+        final long startNs = System.nanoTime();
+        final long timeoutMs = TimeUnit.NANOSECONDS.toMillis(deadlineNs - startNs);
+        while (!publication.isConnected())
+        {
+            if (System.nanoTime() - deadlineNs > 0)
+            {
+                throw new ParameterServerException("no answer from parameter server at " + serverEndpoint +
+                    " within " + timeoutMs + " ms (worker " + config.workerId() + "): nothing is listening there " +
+                    "or it is unreachable");
+            }
+            idleStrategy.idle(subscription.poll(assembler, FRAGMENT_LIMIT));
+        }
+
+        sessionKey = 0;
+        welcomed = false;
+        adopted = false;
+        adoptAnyStep = true;
+        assembling = false;
+        refusal = null;
+        refusalReason = null;
+        pendingCorrelationId = newCorrelationId();
+
+        final int length = registerEncoder.wrapAndApplyHeader(sendBuffer, 0)
+            .workerId(config.workerId())
+            .correlationId(pendingCorrelationId)
+            .token(tokenBytes)
+            .replyEndpoint(replyEndpointBytes)
+            .encodedLength();
+        offer(length, deadlineNs, "REGISTER");
+
+        while (!(welcomed && adopted))
+        {
+            final int work = subscription.poll(assembler, FRAGMENT_LIMIT);
+            if (refusal != null)
+            {
+                pendingCorrelationId = 0;
+                throw new ParameterServerException(refusalReason + " [" + refusal + "]");
+            }
+            if (System.nanoTime() - deadlineNs > 0)
+            {
+                pendingCorrelationId = 0;
+                throw new ParameterServerException(welcomed ?
+                    "parameter server at " + serverEndpoint + " accepted worker " + config.workerId() +
+                    " but its parameters did not arrive within " + timeoutMs + " ms" :
+                    "no answer from parameter server at " + serverEndpoint + " within " + timeoutMs +
+                    " ms (worker " + config.workerId() + "): it received nothing or did not reply to " + replyEndpoint);
+            }
+            idleStrategy.idle(work);
+        }
+        pendingCorrelationId = 0;
+    }
+
+    private void sendGradient(
+        final float[] gradient, final int batchSize, final double loss, final long basis, final long deadlineNs)
+    {
+        final int chunkCount = (gradient.length + chunkFloats - 1) / chunkFloats;
+        for (int chunk = 0; chunk < chunkCount; chunk++)
+        {
+            final int floatOffset = chunk * chunkFloats;
+            final int floatCount = Math.min(chunkFloats, gradient.length - floatOffset);
+            final int length = gradientEncoder.wrapAndApplyHeader(sendBuffer, 0)
+                .workerId(config.workerId())
+                .batchSize(batchSize)
+                .sessionKey(sessionKey)
+                .step(basis)
+                .loss(loss)
+                .chunkIndex(chunk)
+                .chunkCount(chunkCount)
+                .floatOffset(floatOffset)
+                .putFloats(gradient, floatOffset, floatCount)
+                .encodedLength();
+            offer(length, deadlineNs, "GRADIENT");
+            if (heldStep != basis || refusal != null)
+            {
+                return; // the server moved on while we were sending: the rest of this gradient is stale
+            }
+        }
+    }
+
+    private void awaitStepAfter(final long basis, final long deadlineNs)
+    {
+        final long sentNs = System.nanoTime();
+        final long silenceBeforeRejoinNs = serverStepDeadlineMs > 0 ?
+            TimeUnit.MILLISECONDS.toNanos(2 * serverStepDeadlineMs + REJOIN_SLACK_MS) : Long.MAX_VALUE;
+        final long disconnectTimeoutNs = TimeUnit.MILLISECONDS.toNanos(config.connectTimeoutMs());
+        long disconnectedSinceNs = NONE;
+        lastParamsChunkNs = sentNs;
+
+        while (true)
+        {
+            final int work = subscription.poll(assembler, FRAGMENT_LIMIT);
+            if (handleRefusal() || heldStep != basis)
+            {
+                return;
+            }
+
+            final long nowNs = System.nanoTime();
+            if (nowNs - deadlineNs > 0)
+            {
+                throw new ParameterServerException("no parameters newer than step " + basis + " from parameter " +
+                    "server at " + serverEndpoint + " within " + config.responseTimeoutMs() + " ms (worker " +
+                    config.workerId() + ")");
+            }
+            if (publication.isConnected())
+            {
+                disconnectedSinceNs = NONE;
+            }
+            else if (disconnectedSinceNs == NONE)
+            {
+                disconnectedSinceNs = nowNs;
+            }
+            else if (nowNs - disconnectedSinceNs > disconnectTimeoutNs)
+            {
+                throw new ParameterServerException("lost connection to parameter server at " + serverEndpoint +
+                    " (worker " + config.workerId() + ", waiting for step " + (basis + 1) + ")");
+            }
+            if (nowNs - lastParamsChunkNs > silenceBeforeRejoinNs)
+            {
+                LOG.warn("worker {}: no parameters from {} for {} ms after sending the gradient of step {} " +
+                    "(server step deadline {} ms); registering again", config.workerId(), serverEndpoint,
+                    TimeUnit.NANOSECONDS.toMillis(nowNs - sentNs), basis, serverStepDeadlineMs);
+                register(Math.min(deadlineNs, nowNs + disconnectTimeoutNs));
+                return;
+            }
+            idleStrategy.idle(work);
+        }
+    }
+
+    /**
+     * @return true if the server ended this session and the client registered again; throws for any other refusal.
+     */
+    private boolean handleRefusal()
+    {
+        if (refusal == null)
+        {
+            return false;
+        }
+        if (refusal == Refusal.EVICTED)
+        {
+            LOG.warn("{}; registering again", refusalReason);
+            register(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.connectTimeoutMs()));
+            LOG.info("worker {} registered again with parameter server at {} at step {}",
+                config.workerId(), serverEndpoint, heldStep);
+            return true;
+        }
+        throw new ParameterServerException(refusalReason + " [" + refusal + "]");
+    }
+
+    private void drainInbound()
+    {
+        int fragments;
+        do
+        {
+            fragments = subscription.poll(assembler, FRAGMENT_LIMIT);
+        }
+        while (fragments > 0);
+    }
+
+    private void offer(final int length, final long deadlineNs, final String what)
+    {
+        while (true)
+        {
+            final long result = publication.offer(sendBuffer, 0, length);
+            if (result > 0)
+            {
+                return;
+            }
+            if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED)
+            {
+                throw new ParameterServerException("cannot send " + what + " to parameter server at " +
+                    serverEndpoint + ": publication " + (result == Publication.CLOSED ? "closed" : "exhausted"));
+            }
+            if (System.nanoTime() - deadlineNs > 0)
+            {
+                throw new ParameterServerException("could not send " + what + " to parameter server at " +
+                    serverEndpoint + " before the deadline (worker " + config.workerId() + "): " +
+                    (result == Publication.NOT_CONNECTED ? "not connected" : "back-pressured"));
+            }
+            if (result != Publication.ADMIN_ACTION)
+            {
+                // Keep replies flowing while we wait, so the server's own sends to us never stall on us.
+                idleStrategy.idle(subscription.poll(assembler, FRAGMENT_LIMIT));
+            }
+        }
+    }
+
+    private void onFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
+    {
+        final FrameStatus status = headerDecoder.check(buffer, offset, length);
+        if (status != FrameStatus.OK)
+        {
+            LOG.debug("worker {} ignored a {} frame on its reply stream", config.workerId(), status);
+            return;
+        }
+
+        switch (headerDecoder.templateId())
+        {
+            case ParamsChunkEncoder.TEMPLATE_ID ->
+            {
+                if (paramsDecoder.wrap(buffer, offset, length) == FrameStatus.OK && sessionKey != 0 &&
+                    paramsDecoder.sessionKey() == sessionKey)
+                {
+                    onParamsChunk(paramsDecoder);
+                }
+            }
+            case WelcomeEncoder.TEMPLATE_ID ->
+            {
+                if (welcomeDecoder.wrap(buffer, offset, length) == FrameStatus.OK && pendingCorrelationId != 0 &&
+                    welcomeDecoder.correlationId() == pendingCorrelationId && sessionKey == 0)
+                {
+                    onWelcome(welcomeDecoder);
+                }
+            }
+            case RejectEncoder.TEMPLATE_ID ->
+            {
+                if (rejectDecoder.wrap(buffer, offset, length) == FrameStatus.OK && isForThisWorker(rejectDecoder))
+                {
+                    refusal = rejectDecoder.refusal();
+                    refusalReason = rejectDecoder.reason();
+                    sessionKey = 0;
+                    assembling = false;
+                }
+            }
+            case LeaveAckEncoder.TEMPLATE_ID ->
+            {
+                if (leaveAckDecoder.wrap(buffer, offset, length) == FrameStatus.OK && sessionKey != 0 &&
+                    leaveAckDecoder.sessionKey() == sessionKey)
+                {
+                    leaveAcknowledged = true;
+                }
+            }
+            default -> LOG.debug("worker {} ignored template {} on its reply stream",
+                config.workerId(), headerDecoder.templateId());
+        }
+    }
+
+    private boolean isForThisWorker(final RejectDecoder decoder)
+    {
+        if (sessionKey == 0)
+        {
+            return pendingCorrelationId != 0 && decoder.correlationId() == pendingCorrelationId;
+        }
+        return decoder.sessionKey() == sessionKey;
+    }
+
+    private void onWelcome(final WelcomeDecoder decoder)
+    {
+        final int parameterCount = decoder.parameterCount();
+        if (parameters == null)
+        {
+            if (parameterCount <= 0)
+            {
+                refusal = Refusal.UNKNOWN;
+                refusalReason = "parameter server at " + serverEndpoint + " announced " + parameterCount +
+                    " parameters";
+                return;
+            }
+            parameters = new float[parameterCount];
+            staging = new float[parameterCount];
+        }
+        else if (parameterCount != parameters.length)
+        {
+            refusal = Refusal.UNKNOWN;
+            refusalReason = "parameter server at " + serverEndpoint + " now serves " + parameterCount +
+                " parameters, worker " + config.workerId() + " holds " + parameters.length;
+            return;
+        }
+        sessionKey = decoder.sessionKey();
+        serverStepDeadlineMs = decoder.stepDeadlineMs();
+        welcomed = true;
+    }
+
+    private void onParamsChunk(final ParamsChunkDecoder decoder)
+    {
+        if (decoder.parameterCount() != staging.length)
+        {
+            assembling = false;
+            return;
+        }
+
+        final int chunkIndex = decoder.chunkIndex();
+        if (chunkIndex == 0)
+        {
+            assembling = true;
+            assemblingStep = decoder.step();
+            assemblingChunkCount = decoder.chunkCount();
+            nextChunk = 0;
+            nextFloat = 0;
+        }
+        else if (!assembling || decoder.step() != assemblingStep || chunkIndex != nextChunk ||
+            decoder.chunkCount() != assemblingChunkCount)
+        {
+            assembling = false;
+            return;
+        }
+
+        final int floatOffset = decoder.floatOffset();
+        final int floatCount = decoder.floatCount();
+        if (floatOffset != nextFloat || (long)floatOffset + floatCount > staging.length)
+        {
+            assembling = false;
+            return;
+        }
+
+        decoder.copyFloats(staging, floatOffset);
+        nextChunk++;
+        nextFloat += floatCount;
+        lastParamsChunkNs = System.nanoTime();
+        if (nextChunk == assemblingChunkCount)
+        {
+            assembling = false;
+            if (nextFloat == staging.length)
+            {
+                adopt(assemblingStep);
+            }
+        }
+    }
+
+    private void adopt(final long step)
+    {
+        if (closing || !(adoptAnyStep || step > heldStep))
+        {
+            return;
+        }
+        System.arraycopy(staging, 0, parameters, 0, staging.length);
+        heldStep = step;
+        adoptAnyStep = false;
+        adopted = true;
+    }
+
+    private int awaitReplyPort()
+    {
+        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.connectTimeoutMs());
+        while (true)
+        {
+            final String resolved = subscription.resolvedEndpoint();
+            if (resolved != null && UdpChannels.port(resolved) > 0)
+            {
+                return UdpChannels.port(resolved);
+            }
+            if (System.nanoTime() - deadlineNs > 0)
+            {
+                throw new ParameterServerException("worker " + config.workerId() + " could not bind a reply " +
+                    "endpoint on " + config.replyHost() + " within " + config.connectTimeoutMs() + " ms");
+            }
+            idleStrategy.idle();
+        }
+    }
+
+    private long newCorrelationId()
+    {
+        long id;
+        do
+        {
+            id = random.nextLong();
+        }
+        while (id == 0);
+        return id;
+    }
+
+    private void ensureOpen()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("client of worker " + config.workerId() + " is closed");
+        }
+    }
+}

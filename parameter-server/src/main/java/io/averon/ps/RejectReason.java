@@ -1,0 +1,48 @@
+package io.averon.ps;
+
+/**
+ * Why the server discarded a received frame; the names are the keys of {@link ServerStats#rejectedByReason()}.
+ * Structural reasons come from the wire check, the others from membership and step validation. Each rejected frame
+ * (one chunk of a large gradient is one frame) is counted once under exactly one reason.
+ */
+public enum RejectReason
+{
+    /** Shorter than its header, block or declared data. */
+    TRUNCATED,
+    /** Longer than its declared content, or a declared length is negative or absurd. */
+    LENGTH_MISMATCH,
+    /** Not an Averon frame. */
+    UNKNOWN_SCHEMA,
+    /** Averon frame of a version this server does not speak. */
+    UNSUPPORTED_VERSION,
+    /** Template id unknown to this version. */
+    UNKNOWN_TYPE,
+    /** Known template with the wrong block length. */
+    BAD_BLOCK_LENGTH,
+    /** A server-to-client template sent to the server. */
+    UNEXPECTED_TYPE,
+    /** REGISTER with a token that does not match. */
+    BAD_TOKEN,
+    /** REGISTER with a negative worker id. */
+    BAD_WORKER_ID,
+    /** REGISTER whose reply endpoint is not a plain host:port. */
+    BAD_ENDPOINT,
+    /** GRADIENT or LEAVE from a worker that is not registered or with a wrong session key. */
+    UNKNOWN_SESSION,
+    /** GRADIENT chunk for a step the server already completed (a late gradient). */
+    STALE_STEP,
+    /** GRADIENT chunk for a step the server has not reached. */
+    FUTURE_STEP,
+    /** Second GRADIENT for a step from a worker that already answered it. */
+    DUPLICATE_GRADIENT,
+    /** GRADIENT with batch size zero or negative. */
+    BAD_BATCH_SIZE,
+    /** GRADIENT chunk out of sequence, or chunk count/batch size/loss changing between chunks. */
+    BAD_CHUNK,
+    /** GRADIENT chunk whose offset or size falls outside the parameters, or whose chunks do not cover them. */
+    OFFSET_OUT_OF_RANGE,
+    /** GRADIENT containing NaN or infinity (in the floats or the loss). */
+    NON_FINITE,
+    /** Any frame after the server stopped serving because an update failed. */
+    SERVER_FAILED
+}

@@ -1,0 +1,197 @@
+package io.averon.ps;
+
+import io.aeron.ChannelUriStringBuilder;
+import io.averon.ps.wire.WireSchema;
+
+/**
+ * Builds the Aeron UDP channel URIs of one side (server or client) from its transport settings, and validates those
+ * settings and endpoints up front. Endpoints come from configuration and from REGISTER frames, so they are checked
+ * against a strict host:port grammar before they are ever spliced into a URI: a forged "endpoint" carrying
+ * {@code |term-length=...} must not reconfigure the server's publications.
+ */
+final class UdpChannels
+{
+    static final int MIN_MTU = 576;
+    static final int MAX_MTU = 65504;
+    static final int MIN_TERM_LENGTH = 64 * 1024;
+    static final int MAX_TERM_LENGTH = 1024 * 1024 * 1024;
+    static final int MAX_MESSAGE_LENGTH = 16 * 1024 * 1024;
+    static final int MIN_SOCKET_BUFFER = 64 * 1024;
+    static final int MAX_SOCKET_BUFFER = 64 * 1024 * 1024;
+    /** Notices (refusals to strangers) go on small, short-lived publications so they cost little. */
+    static final int NOTICE_TERM_LENGTH = MIN_TERM_LENGTH;
+    static final int NOTICE_MTU = 4096;
+
+    private final int mtu;
+    private final int termLength;
+    private final int socketBufferBytes;
+
+    UdpChannels(final int mtu, final int termLength, final int socketBufferBytes)
+    {
+        this.mtu = mtu;
+        this.termLength = termLength;
+        this.socketBufferBytes = socketBufferBytes;
+    }
+
+    String subscription(final String endpoint)
+    {
+        return new ChannelUriStringBuilder()
+            .media("udp")
+            .endpoint(endpoint)
+            .socketRcvbufLength(socketBufferBytes)
+            .receiverWindowLength(socketBufferBytes)
+            .build();
+    }
+
+    String publication(final String endpoint)
+    {
+        return new ChannelUriStringBuilder()
+            .media("udp")
+            .endpoint(endpoint)
+            .mtu(mtu)
+            .termLength(termLength)
+            .socketSndbufLength(socketBufferBytes)
+            .build();
+    }
+
+    String noticePublication(final String endpoint)
+    {
+        return new ChannelUriStringBuilder()
+            .media("udp")
+            .endpoint(endpoint)
+            .mtu(Math.min(mtu, NOTICE_MTU))
+            .termLength(NOTICE_TERM_LENGTH)
+            .build();
+    }
+
+    static void validate(final int mtu, final int termLength, final int chunkBytes, final int socketBufferBytes)
+    {
+        if (mtu < MIN_MTU || mtu > MAX_MTU || (mtu & 31) != 0)
+        {
+            throw new IllegalArgumentException(
+                "mtu must be a multiple of 32 in [" + MIN_MTU + ", " + MAX_MTU + "], was " + mtu);
+        }
+        if (termLength < MIN_TERM_LENGTH || termLength > MAX_TERM_LENGTH || Integer.bitCount(termLength) != 1)
+        {
+            throw new IllegalArgumentException(
+                "termLength must be a power of two in [64 KiB, 1 GiB], was " + termLength);
+        }
+        if (socketBufferBytes < MIN_SOCKET_BUFFER || socketBufferBytes > MAX_SOCKET_BUFFER)
+        {
+            throw new IllegalArgumentException(
+                "socketBufferBytes must be in [64 KiB, 64 MiB], was " + socketBufferBytes);
+        }
+        if (socketBufferBytes < mtu)
+        {
+            throw new IllegalArgumentException(
+                "socketBufferBytes (" + socketBufferBytes + ") must be >= mtu (" + mtu + ")");
+        }
+        final int maxChunkBytes = maxChunkBytes(termLength);
+        if (chunkBytes < 4 || (chunkBytes & 3) != 0 || chunkBytes > maxChunkBytes)
+        {
+            throw new IllegalArgumentException(
+                "chunkBytes must be a multiple of 4 in [4, " + maxChunkBytes + "] (termLength/8 minus the " +
+                WireSchema.MAX_CHUNK_HEADER_LENGTH + "-byte chunk header, for termLength " + termLength +
+                "), was " + chunkBytes);
+        }
+    }
+
+    static int maxChunkBytes(final int termLength)
+    {
+        return (Math.min(termLength / 8, MAX_MESSAGE_LENGTH) - WireSchema.MAX_CHUNK_HEADER_LENGTH) & ~3;
+    }
+
+    static String checkHost(final String key, final String host)
+    {
+        if (host == null || host.isEmpty() || !isHost(host))
+        {
+            throw new IllegalArgumentException(key + " must be a host name or IP address, was '" + host + "'");
+        }
+        return host;
+    }
+
+    static String checkEndpoint(final String key, final String endpoint)
+    {
+        if (!isEndpoint(endpoint))
+        {
+            throw new IllegalArgumentException(key + " must be host:port with port in [1, 65535], was '" +
+                endpoint + "'");
+        }
+        return endpoint;
+    }
+
+    static boolean isEndpoint(final String endpoint)
+    {
+        if (endpoint == null || endpoint.length() > 255)
+        {
+            return false;
+        }
+        final int colon = endpoint.lastIndexOf(':');
+        if (colon <= 0 || colon == endpoint.length() - 1 || !isHost(endpoint.substring(0, colon)))
+        {
+            return false;
+        }
+        final int port = port(endpoint);
+        return port >= 1 && port <= 65535;
+    }
+
+    /** @return port of a host:port endpoint, -1 if it is not numeric. */
+    static int port(final String endpoint)
+    {
+        final int colon = endpoint.lastIndexOf(':');
+        final String digits = endpoint.substring(colon + 1);
+        if (digits.isEmpty() || digits.length() > 5)
+        {
+            return -1;
+        }
+        int port = 0;
+        for (int i = 0; i < digits.length(); i++)
+        {
+            final char c = digits.charAt(i);
+            if (c < '0' || c > '9')
+            {
+                return -1;
+            }
+            port = port * 10 + (c - '0');
+        }
+        return port;
+    }
+
+    private static boolean isHost(final String host)
+    {
+        if (host.isEmpty() || host.length() > 253)
+        {
+            return false;
+        }
+        if (host.charAt(0) == '[')
+        {
+            if (host.charAt(host.length() - 1) != ']' || host.length() < 3)
+            {
+                return false;
+            }
+            for (int i = 1; i < host.length() - 1; i++)
+            {
+                final char c = host.charAt(i);
+                if (!(isHexDigit(c) || c == ':' || c == '.'))
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+        for (int i = 0; i < host.length(); i++)
+        {
+            final char c = host.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-'))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isHexDigit(final char c)
+    {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    }
+}

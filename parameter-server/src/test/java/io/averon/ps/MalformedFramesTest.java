@@ -1,0 +1,146 @@
+package io.averon.ps;
+
+import io.averon.ps.wire.GradientChunkEncoder;
+import io.averon.ps.wire.MessageHeaderEncoder;
+import io.averon.ps.wire.ParamsChunkEncoder;
+import io.averon.ps.wire.WireSchema;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.Map;
+
+import static io.averon.ps.Fixtures.await;
+import static io.averon.ps.Fixtures.clientConfig;
+import static io.averon.ps.Fixtures.serverConfig;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@Timeout(60)
+class MalformedFramesTest
+{
+    private static final int PARAMETERS = 8;
+    private static final long DEADLINE_MS = 20_000;
+
+    @Test
+    void malformedFramesAreRejectedByReasonAndTheServerKeepsServing()
+    {
+        final Fixtures.RecordingRule rule = new Fixtures.RecordingRule(1.0f);
+        final String directory;
+
+        try (ParameterServer server = ParameterServer.start(
+                serverConfig().stepDeadlineMs(DEADLINE_MS).build(), new float[PARAMETERS], 0, rule);
+            RawPeer peer = new RawPeer(server);
+            ParameterServerClient client = ParameterServerClient.connect(clientConfig(server, 1).build()))
+        {
+            directory = server.aeronDirectory();
+            // A registered member (worker 7) so that forged gradients pass the session check and reach deeper
+            // validation.
+            peer.register(7, Fixtures.TOKEN);
+            assertEquals(0, peer.step);
+            final float[] values = { 1, 2, 3, 4, 5, 6, 7, 8 };
+
+            // Structural defects.
+            peer.buffer.putInt(0, 0x1234_5678);
+            peer.send(5);                                                          // shorter than a header
+            MessageHeaderEncoder.encode(peer.buffer, 0, GradientChunkEncoder.BLOCK_LENGTH,
+                GradientChunkEncoder.TEMPLATE_ID);
+            peer.send(8);                                                          // header without block
+            final int full = gradient(peer, 0, 1, 0, values.length, values);
+            peer.send(full - 4 * 3);                                               // floats cut off
+            MessageHeaderEncoder.encode(peer.buffer, 0, GradientChunkEncoder.BLOCK_LENGTH,
+                GradientChunkEncoder.TEMPLATE_ID, WireSchema.SCHEMA_ID, 99);
+            peer.send(full);                                                       // unknown version
+            MessageHeaderEncoder.encode(peer.buffer, 0, GradientChunkEncoder.BLOCK_LENGTH,
+                GradientChunkEncoder.TEMPLATE_ID, 0x0BAD, WireSchema.VERSION);
+            peer.send(full);                                                       // foreign schema
+            MessageHeaderEncoder.encode(peer.buffer, 0, 16, 77);
+            peer.send(64);                                                         // unknown template
+            peer.send(new ParamsChunkEncoder().wrapAndApplyHeader(peer.buffer, 0)
+                .step(0).parameterCount(PARAMETERS).chunkCount(1).putFloats(values, 0, 8).encodedLength());
+
+            // Semantic defects from a registered member.
+            peer.send(gradient(peer, 0, 1, PARAMETERS - 2, 4, values));            // offset beyond parameterCount
+            peer.send(gradient(peer, 1, 2, 4, 4, values));                         // chunk 1 without chunk 0
+            peer.send(gradientFor(peer, 0, 0));                                    // batch size 0
+            peer.send(gradientFor(peer, 5, 3));                                    // future step
+            final float[] nan = values.clone();
+            nan[5] = Float.NaN;
+            peer.send(gradient(peer, 0, 1, 0, PARAMETERS, nan));                   // NaN: the peer abstains
+
+            final Map<RejectReason, Long> expected = Map.of(
+                RejectReason.TRUNCATED, 3L,
+                RejectReason.UNSUPPORTED_VERSION, 1L,
+                RejectReason.UNKNOWN_SCHEMA, 1L,
+                RejectReason.UNKNOWN_TYPE, 1L,
+                RejectReason.UNEXPECTED_TYPE, 1L,
+                RejectReason.OFFSET_OUT_OF_RANGE, 1L,
+                RejectReason.BAD_CHUNK, 1L,
+                RejectReason.BAD_BATCH_SIZE, 1L,
+                RejectReason.FUTURE_STEP, 1L,
+                RejectReason.NON_FINITE, 1L);
+            await("all forged frames counted", 5_000, () -> server.stats().rejectedMessages() == 12);
+            final ServerStats stats = server.stats();
+            expected.forEach((reason, count) -> assertEquals(count, stats.rejected(reason), reason.name()));
+            assertEquals(12, stats.rejectedByReason().values().stream().mapToLong(Long::longValue).sum());
+            assertEquals(0, stats.gradientsAccepted());
+            assertEquals(0, stats.step());
+
+            // The server still serves: the real client's gradient completes the step at once, because the NaN
+            // sender counts as having answered (with nothing), so nobody waits for the 20 s deadline.
+            {
+                final float[] gradient = { 8, 7, 6, 5, 4, 3, 2, 1 };
+                final long startNs = System.nanoTime();
+                assertEquals(1, client.exchange(gradient, 3, 0.75));
+                final long elapsedMs = (System.nanoTime() - startNs) / 1_000_000;
+                assertTrue(elapsedMs < DEADLINE_MS / 2, "step took " + elapsedMs + " ms: it waited for the NaN sender");
+
+                assertArrayEquals(gradient, rule.means.get(0));
+                assertEquals(3, rule.globalBatchSizes.get(0));
+                final ServerStats after = server.stats();
+                assertEquals(1, after.gradientsAccepted());
+                assertEquals(0, after.droppedFromStep());
+                assertEquals(0.75, after.lastStepLoss());
+                assertEquals(12, after.rejectedMessages());
+            }
+        }
+        Fixtures.assertDirectoryGone(directory);
+    }
+
+    private static int gradient(
+        final RawPeer peer,
+        final int chunkIndex,
+        final int chunkCount,
+        final int floatOffset,
+        final int floatCount,
+        final float[] values)
+    {
+        return new GradientChunkEncoder().wrapAndApplyHeader(peer.buffer, 0)
+            .workerId(7)
+            .sessionKey(peer.sessionKey)
+            .step(0)
+            .batchSize(2)
+            .loss(1.0)
+            .chunkIndex(chunkIndex)
+            .chunkCount(chunkCount)
+            .floatOffset(floatOffset)
+            .putFloats(values, 0, floatCount)
+            .encodedLength();
+    }
+
+    private static int gradientFor(final RawPeer peer, final long step, final int batchSize)
+    {
+        final int length = gradient(peer, 0, 1, 0, PARAMETERS, new float[PARAMETERS]);
+        new GradientChunkEncoder().wrapAndApplyHeader(peer.buffer, 0)
+            .workerId(7)
+            .sessionKey(peer.sessionKey)
+            .step(step)
+            .batchSize(batchSize)
+            .loss(1.0)
+            .chunkIndex(0)
+            .chunkCount(1)
+            .floatOffset(0)
+            .putFloats(new float[PARAMETERS], 0, PARAMETERS);
+        return length;
+    }
+}

@@ -1,0 +1,99 @@
+package io.averon.ps;
+
+import io.aeron.Aeron;
+import io.aeron.ExclusivePublication;
+import io.aeron.FragmentAssembler;
+import io.aeron.Subscription;
+import io.averon.ps.wire.FrameStatus;
+import io.averon.ps.wire.MessageHeaderDecoder;
+import io.averon.ps.wire.RegisterEncoder;
+import io.averon.ps.wire.WelcomeDecoder;
+import io.averon.ps.wire.WelcomeEncoder;
+import io.averon.ps.wire.WireSchema;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * A hand-driven peer that talks to the server through plain Aeron publications and hand-built frames, bypassing
+ * {@link ParameterServerClient}: the way to send what a well-behaved client never would.
+ */
+final class RawPeer implements AutoCloseable
+{
+    final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256 * 1024]);
+    private final Aeron aeron;
+    private final ExclusivePublication publication;
+    private final Subscription replies;
+    private final String replyEndpoint;
+    long sessionKey;
+    long step;
+
+    RawPeer(final ParameterServer server)
+    {
+        aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(server.aeronDirectory()));
+        publication = aeron.addExclusivePublication(
+            new UdpChannels(8192, Fixtures.SMALL_TERM, Fixtures.SOCKET_BUFFER).publication(server.endpoint()),
+            WireSchema.REQUEST_STREAM_ID);
+        replies = aeron.addSubscription("aeron:udp?endpoint=127.0.0.1:0", WireSchema.REPLY_STREAM_ID);
+        Fixtures.await("raw peer connected", 5_000,
+            () -> publication.isConnected() && replies.resolvedEndpoint() != null);
+        replyEndpoint = replies.resolvedEndpoint();
+    }
+
+    void send(final int length)
+    {
+        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (publication.offer(buffer, 0, length) < 0)
+        {
+            if (System.nanoTime() > deadlineNs)
+            {
+                fail("raw peer could not send " + length + " bytes");
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /** Register like a client would and wait for WELCOME, keeping the session key for forged frames. */
+    void register(final int workerId, final String token)
+    {
+        final int length = new RegisterEncoder().wrapAndApplyHeader(buffer, 0)
+            .workerId(workerId)
+            .correlationId(99)
+            .token(token.getBytes(StandardCharsets.UTF_8))
+            .replyEndpoint(replyEndpoint.getBytes(StandardCharsets.US_ASCII))
+            .encodedLength();
+        send(length);
+
+        final MessageHeaderDecoder header = new MessageHeaderDecoder();
+        final WelcomeDecoder welcome = new WelcomeDecoder();
+        final boolean[] welcomed = new boolean[1];
+        final FragmentAssembler assembler = new FragmentAssembler((buffer, offset, frameLength, h) ->
+        {
+            if (header.check(buffer, offset, frameLength) == FrameStatus.OK &&
+                header.templateId() == WelcomeEncoder.TEMPLATE_ID &&
+                welcome.wrap(buffer, offset, frameLength) == FrameStatus.OK && welcome.correlationId() == 99)
+            {
+                sessionKey = welcome.sessionKey();
+                step = welcome.step();
+                welcomed[0] = true;
+            }
+        });
+        Fixtures.await("WELCOME for raw peer", 5_000, () ->
+        {
+            replies.poll(assembler, 100);
+            return welcomed[0];
+        });
+        assertTrue(sessionKey != 0);
+    }
+
+    @Override
+    public void close()
+    {
+        CloseHelper.quietCloseAll(publication, replies, aeron);
+    }
+}

@@ -1,0 +1,30 @@
+package io.averon.worker;
+
+import java.io.Serializable;
+
+/**
+ * Everything one Spark task needs to train its share of an epoch: where the parameter server listens and the secret
+ * that admits it, the network, its data and slice of the epoch. It travels in the task closure, so workers find the
+ * server without any process-wide registry.
+ *
+ * @param serverEndpoint    "host:port" of the parameter server
+ * @param token             the run's secret, checked at registration
+ * @param aeronDirectory    an existing media driver to share (same JVM or host), or null to start one per task
+ * @param modelJson         the network's DL4J configuration (JSON)
+ * @param source            the training examples
+ * @param plan              the epoch's partitioning
+ * @param batchSize         local minibatch size
+ * @param epochStartStep    global step at which this epoch began: a retried task skips the steps already taken
+ * @param connectTimeoutMs  how long to wait for the server at registration
+ * @param responseTimeoutMs how long to wait for the parameters of the next step
+ * @param transport         Aeron channel settings shared with the server
+ */
+public record WorkerAssignment(String serverEndpoint, String token, String aeronDirectory, String modelJson,
+                               ExampleSource source, EpochPlan plan, int batchSize, long epochStartStep,
+                               long connectTimeoutMs, long responseTimeoutMs, Transport transport)
+        implements Serializable {
+
+    /** Aeron settings every party of a run must agree on. */
+    public record Transport(int mtu, int termLength, int chunkBytes) implements Serializable {
+    }
+}

@@ -1,0 +1,19 @@
+package io.averon.worker;
+
+import java.io.Serializable;
+
+/**
+ * What one worker did in one epoch, returned to the driver for the epoch summary.
+ *
+ * @param worker       worker index
+ * @param host         where it ran
+ * @param steps        minibatches it computed and sent
+ * @param examples     examples in those minibatches
+ * @param skippedSteps steps it skipped because a previous attempt of this task had taken them
+ * @param lossSum      sum of its minibatch losses (for the mean)
+ * @param computeNanos time spent computing gradients
+ * @param waitNanos    time spent waiting for the parameter server
+ */
+public record WorkerReport(int worker, String host, int steps, long examples, int skippedSteps, double lossSum,
+                           long computeNanos, long waitNanos) implements Serializable {
+}
