@@ -34,9 +34,8 @@ public final class Averon {
 
     public static void main(String[] args) {
         int status = run(args, System.out, System.err);
-        if (status != 0) {
-            System.exit(status);
-        }
+        // Spark's barrier coordinator leaves non-daemon timer threads behind after the context stops.
+        System.exit(status);
     }
 
     /** Runs one command; returns the process exit status. */
