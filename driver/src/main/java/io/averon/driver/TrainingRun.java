@@ -189,6 +189,8 @@ public final class TrainingRun {
         RDD<WorkerReport> stage = sc.parallelize(ids, workers).rdd().barrier()
                 .mapPartitions(new EpochTask(assignment), false, tag);
         sc.setJobDescription("averon epoch " + (epoch + 1) + "/" + epochs);
+        TaskFailures failures = new TaskFailures();
+        sc.sc().addSparkListener(failures);
         JavaFutureAction<List<WorkerReport>> future = JavaRDD.fromRDD(stage, tag).collectAsync();
         ProgressBar bar = new ProgressBar(out, "epoch " + (epoch + 1) + "/" + epochs, trainSize,
                 ProgressBar.isInteractive());
@@ -229,15 +231,21 @@ public final class TrainingRun {
             throw new IOException("interrupted while training epoch " + (epoch + 1), e);
         } catch (ExecutionException e) {
             bar.finish();
-            throw failure(e, epoch);
+            throw failure(e, epoch, failures);
+        } finally {
+            sc.sc().removeSparkListener(failures);
         }
     }
 
-    private RuntimeException failure(ExecutionException e, int epoch) {
+    private RuntimeException failure(ExecutionException e, int epoch, TaskFailures failures) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof InputException input) {
                 return input;
             }
+        }
+        org.apache.spark.ExceptionFailure task = failures.await(2_000);
+        if (task != null) {
+            return TaskFailures.describe(task, "epoch " + (epoch + 1) + " failed in a worker");
         }
         String reason = e.getCause() == null ? e.toString() : e.getCause().getMessage();
         if (reason != null && reason.contains("requires more slots")) {
