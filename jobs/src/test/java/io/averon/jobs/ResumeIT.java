@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import static io.averon.worker.ParameterAssertions.assertClose;
+import static io.averon.worker.ParameterAssertions.maxAbsDiff;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,27 +45,5 @@ class ResumeIT {
         assertEquals(2, metrics.stream().filter(l -> l.contains("\"event\":\"epoch\"")).count(),
                 "metrics of both invocations are kept: " + metrics);
         assertEquals(straight.last().testAccuracy(), resumed.last().testAccuracy(), 1e-9);
-    }
-
-    static void assertClose(float[] expected, float[] actual, double relative) {
-        assertEquals(expected.length, actual.length);
-        double scale = 0;
-        for (float v : expected) {
-            scale = Math.max(scale, Math.abs(v));
-        }
-        for (int i = 0; i < expected.length; i++) {
-            double tolerance = relative * Math.max(Math.abs(expected[i]), 1e-2 * scale);
-            if (Math.abs(expected[i] - actual[i]) > tolerance) {
-                throw new AssertionError("parameter " + i + ": expected " + expected[i] + " but was " + actual[i]);
-            }
-        }
-    }
-
-    static double maxAbsDiff(float[] a, float[] b) {
-        double m = 0;
-        for (int i = 0; i < a.length; i++) {
-            m = Math.max(m, Math.abs(a[i] - b[i]));
-        }
-        return m;
     }
 }

@@ -79,8 +79,8 @@ class SynchronousParityTest {
             pool.shutdown();
             assertEquals(STEPS, server.step());
             float[] actual = server.atStepBoundary((params, step) -> params.clone());
-            assertClose(expected, actual, 1e-5);
-            assertTrue(maxAbsDiff(initial, actual) > 1e-3, "training moved the parameters");
+            ParameterAssertions.assertClose(expected, actual, 1e-5);
+            assertTrue(ParameterAssertions.maxAbsDiff(initial, actual) > 1e-3, "training moved the parameters");
         }
     }
 
@@ -90,28 +90,5 @@ class SynchronousParityTest {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    static void assertClose(float[] expected, float[] actual, double relative) {
-        assertEquals(expected.length, actual.length);
-        double scale = 0;
-        for (float v : expected) {
-            scale = Math.max(scale, Math.abs(v));
-        }
-        for (int i = 0; i < expected.length; i++) {
-            double tolerance = relative * Math.max(Math.abs(expected[i]), 1e-2 * scale);
-            if (Math.abs(expected[i] - actual[i]) > tolerance) {
-                throw new AssertionError("parameter " + i + ": expected " + expected[i] + " but was " + actual[i]
-                        + " (tolerance " + tolerance + ")");
-            }
-        }
-    }
-
-    private static double maxAbsDiff(float[] a, float[] b) {
-        double m = 0;
-        for (int i = 0; i < a.length; i++) {
-            m = Math.max(m, Math.abs(a[i] - b[i]));
-        }
-        return m;
     }
 }
