@@ -198,6 +198,9 @@ public final class TrainingRun {
         long skippedExamples = (server.step() - epochStartStep) * (long) assignment.batchSize() * workers;
         long t0 = System.nanoTime();
         long lastCheckpointStep = server.step();
+        long stallLimitNanos = config.millis("ps.response-timeout") * 1_000_000;
+        long lastStep = server.step();
+        long lastProgress = System.nanoTime();
         try {
             while (true) {
                 try {
@@ -210,6 +213,16 @@ public final class TrainingRun {
                     return reports;
                 } catch (TimeoutException pending) {
                     ServerStats stats = server.stats();
+                    if (stats.step() != lastStep) {
+                        lastStep = stats.step();
+                        lastProgress = System.nanoTime();
+                    } else if (System.nanoTime() - lastProgress > stallLimitNanos) {
+                        // Workers give up after the same time; a task stuck outside the server loop would not.
+                        future.cancel(true);
+                        throw new IllegalStateException("epoch " + (epoch + 1) + " stalled: no step completed in "
+                                + config.millis("ps.response-timeout") / 1000 + " s (ps.response-timeout) with "
+                                + stats.registeredWorkers() + " of " + workers + " workers registered");
+                    }
                     long done = stats.examplesApplied() - startExamples;
                     double elapsed = (System.nanoTime() - t0) / 1e9;
                     bar.update(Math.min(trainSize, skippedExamples + done), done / Math.max(elapsed, 1e-9),
