@@ -135,48 +135,54 @@ public final class TrainingRun {
         long finalStep;
         try (ParameterServer server = ParameterServer.start(serverConfig(token), parameters, startStep, rule);
              MetricsLog metrics = new MetricsLog(reopen(fs, new Path(runDir, "metrics.jsonl")))) {
-            LOG.info("parameter server listening on {} ({} parameters)", server.endpoint(), server.parameterCount());
-            metrics.write("start", fields("workers", workers, "train_examples", trainSize, "test_examples", testSize,
-                    "batch_size", batch, "epochs", epochs, "start_epoch", startEpoch, "start_step", startStep,
-                    "model", fingerprint, "master", sc.master()));
-            TestSetEvaluation evaluation = new TestSetEvaluation(sc, workers, 256);
-            for (int epoch = startEpoch; epoch < epochs; epoch++) {
-                rule.epoch(epoch);
-                long epochStartStep = server.step() - (epoch == startEpoch ? stepInEpoch : 0);
-                EpochPlan plan = new EpochPlan(seed, epoch, workers, trainSize);
-                WorkerAssignment assignment = assignment(server, token, plan, batch, epochStartStep);
-                long t0 = System.nanoTime();
-                List<WorkerReport> reports = trainEpoch(server, assignment, epoch, epochs, trainSize, rule, checkpoints,
-                        everySteps, seed, workers, fingerprint, epochStartStep);
-                double seconds = (System.nanoTime() - t0) / 1e9;
-                long examples = reports.stream().mapToLong(WorkerReport::examples).sum();
-                long steps = server.step() - epochStartStep;
-                double trainLoss = reports.stream().mapToDouble(WorkerReport::lossSum).sum()
-                        / Math.max(1, reports.stream().mapToInt(WorkerReport::steps).sum());
-                Snapshot snapshot = snapshot(server, rule);
-                ConfusionMatrix matrix = evaluation.evaluate(job.model(), snapshot.parameters, job.test());
-                String location = checkpoints.write(new CheckpointState(epoch + 1, snapshot.step, 0, seed, workers,
-                        fingerprint, config.render()), snapshot.parameters, snapshot.updaterState);
-                EpochSummary summary = new EpochSummary(epoch + 1, steps, examples, seconds, examples / seconds,
-                        trainLoss, matrix.accuracy(), matrix.meanLoss());
-                summaries.add(summary);
-                ServerStats stats = server.stats();
-                out.printf("epoch %d/%d: %d images in %.1f s (%.0f img/s), train loss %.4f, test accuracy %.4f, "
-                                + "test loss %.4f, %d steps, dropped %d, rejected %d — checkpoint %s%n",
-                        epoch + 1, epochs, examples, seconds, summary.imagesPerSecond(), trainLoss, matrix.accuracy(),
-                        matrix.meanLoss(), steps, stats.droppedFromStep(), stats.rejectedMessages(), location);
-                metrics.write("epoch", epochFields(summary, matrix, reports, stats, location));
-                if (epoch == epochs - 1) {
-                    out.print(matrix.render(job.classNames()));
+            // Ctrl-C or a SIGTERM from the cluster manager must not leave the media driver's files in /dev/shm.
+            Thread closeOnExit = new Thread(server::close, "averon-ps-shutdown");
+            Runtime.getRuntime().addShutdownHook(closeOnExit);
+            try {
+                metrics.write("start", fields("workers", workers, "train_examples", trainSize, "test_examples", testSize,
+                        "batch_size", batch, "epochs", epochs, "start_epoch", startEpoch, "start_step", startStep,
+                        "model", fingerprint, "master", sc.master()));
+                TestSetEvaluation evaluation = new TestSetEvaluation(sc, workers, 256);
+                for (int epoch = startEpoch; epoch < epochs; epoch++) {
+                    rule.epoch(epoch);
+                    long epochStartStep = server.step() - (epoch == startEpoch ? stepInEpoch : 0);
+                    EpochPlan plan = new EpochPlan(seed, epoch, workers, trainSize);
+                    WorkerAssignment assignment = assignment(server, token, plan, batch, epochStartStep);
+                    long t0 = System.nanoTime();
+                    List<WorkerReport> reports = trainEpoch(server, assignment, epoch, epochs, trainSize, rule, checkpoints,
+                            everySteps, seed, workers, fingerprint, epochStartStep);
+                    double seconds = (System.nanoTime() - t0) / 1e9;
+                    long examples = reports.stream().mapToLong(WorkerReport::examples).sum();
+                    long steps = server.step() - epochStartStep;
+                    double trainLoss = reports.stream().mapToDouble(WorkerReport::lossSum).sum()
+                            / Math.max(1, reports.stream().mapToInt(WorkerReport::steps).sum());
+                    Snapshot snapshot = snapshot(server, rule);
+                    ConfusionMatrix matrix = evaluation.evaluate(job.model(), snapshot.parameters, job.test());
+                    String location = checkpoints.write(new CheckpointState(epoch + 1, snapshot.step, 0, seed, workers,
+                            fingerprint, config.render()), snapshot.parameters, snapshot.updaterState);
+                    EpochSummary summary = new EpochSummary(epoch + 1, steps, examples, seconds, examples / seconds,
+                            trainLoss, matrix.accuracy(), matrix.meanLoss());
+                    summaries.add(summary);
+                    ServerStats stats = server.stats();
+                    out.printf("epoch %d/%d: %d images in %.1f s (%.0f img/s), train loss %.4f, test accuracy %.4f, "
+                                    + "test loss %.4f, %d steps, dropped %d, rejected %d — checkpoint %s%n",
+                            epoch + 1, epochs, examples, seconds, summary.imagesPerSecond(), trainLoss, matrix.accuracy(),
+                            matrix.meanLoss(), steps, stats.droppedFromStep(), stats.rejectedMessages(), location);
+                    metrics.write("epoch", epochFields(summary, matrix, reports, stats, location));
+                    if (epoch == epochs - 1) {
+                        out.print(matrix.render(job.classNames()));
+                    }
                 }
+                Snapshot last = snapshot(server, rule);
+                finalParameters = last.parameters;
+                finalStep = last.step;
+                String model = saveModel(fs, runDir, last);
+                metrics.write("end", fields("step", finalStep, "model", model));
+                out.printf("model saved to %s%n", model);
+                return new RunResult(runDir.toString(), model, workers, summaries, finalStep, finalParameters);
+            } finally {
+                removeShutdownHook(closeOnExit);
             }
-            Snapshot last = snapshot(server, rule);
-            finalParameters = last.parameters;
-            finalStep = last.step;
-            String model = saveModel(fs, runDir, last);
-            metrics.write("end", fields("step", finalStep, "model", model));
-            out.printf("model saved to %s%n", model);
-            return new RunResult(runDir.toString(), model, workers, summaries, finalStep, finalParameters);
         }
     }
 
@@ -392,6 +398,14 @@ public final class TrainingRun {
     private static void writeText(FileSystem fs, Path file, String text) throws IOException {
         try (FSDataOutputStream stream = fs.create(file, true)) {
             stream.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+    }
+
+    private static void removeShutdownHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the JVM is already exiting and runs the hook
         }
     }
 
