@@ -123,11 +123,7 @@ public final class GradientChunkEncoder
      */
     public GradientChunkEncoder putFloats(final float[] source, final int fromIndex, final int count)
     {
-        final int payload = offset + PAYLOAD_OFFSET;
-        for (int i = 0; i < count; i++)
-        {
-            buffer.putFloat(payload + (i << 2), source[fromIndex + i], BYTE_ORDER);
-        }
+        FloatPayload.write(buffer, offset + PAYLOAD_OFFSET, source, fromIndex, count);
         floatCount = count;
         buffer.putInt(offset + FLOAT_COUNT_OFFSET, count, BYTE_ORDER);
         return this;
