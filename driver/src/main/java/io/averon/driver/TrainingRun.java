@@ -286,7 +286,8 @@ public final class TrainingRun {
 
     private ParameterServerConfig serverConfig(String token) {
         return ParameterServerConfig.builder()
-                .host(config.string("ps.host"))
+                .host(config.string("ps.host").isEmpty()
+                        ? sc.getConf().get("spark.driver.host", "127.0.0.1") : config.string("ps.host"))
                 .port(config.nonNegative("ps.port"))
                 .token(token)
                 .stepDeadlineMs(config.millis("ps.step-deadline"))

@@ -20,10 +20,17 @@ public final class TrainingWorker {
 
     private final WorkerAssignment assignment;
     private final int worker;
+    private final String replyHost;
 
-    public TrainingWorker(WorkerAssignment assignment, int worker) {
+    /**
+     * @param assignment what to train
+     * @param worker     this worker's index (its partition of the epoch)
+     * @param replyHost  this host's address as the parameter server can reach it (the executor's host)
+     */
+    public TrainingWorker(WorkerAssignment assignment, int worker, String replyHost) {
         this.assignment = assignment;
         this.worker = worker;
+        this.replyHost = replyHost;
     }
 
     /** Loads the examples, trains this worker's partition of the epoch and reports what it did. */
@@ -48,6 +55,7 @@ public final class TrainingWorker {
                 .serverEndpoint(assignment.serverEndpoint())
                 .token(assignment.token())
                 .workerId(worker)
+                .replyHost(replyHost)
                 .aeronDirectory(assignment.aeronDirectory())
                 .connectTimeoutMs(assignment.connectTimeoutMs())
                 .responseTimeoutMs(assignment.responseTimeoutMs())

@@ -68,7 +68,7 @@ class SynchronousParityTest {
             ExecutorService pool = Executors.newFixedThreadPool(WORKERS);
             List<Future<WorkerReport>> reports = new ArrayList<>();
             for (int w = 0; w < WORKERS; w++) {
-                TrainingWorker worker = new TrainingWorker(assignment, w);
+                TrainingWorker worker = new TrainingWorker(assignment, w, "127.0.0.1");
                 reports.add(pool.submit(() -> worker.run(examples, () -> await(joined))));
             }
             for (Future<WorkerReport> f : reports) {
