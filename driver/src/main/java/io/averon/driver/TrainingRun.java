@@ -118,8 +118,8 @@ public final class TrainingRun {
                         + "step", s.workers(), workers, startEpoch + 1);
                 stepInEpoch = 0;
             }
-            out.printf("resuming from %s: epoch %d, step %d%n", resumed.location(), startEpoch
-                    + (stepInEpoch > 0 ? 1 : 0), startStep);
+            out.printf("resuming from %s: %d epoch(s) completed, step %d (%d into epoch %d)%n", resumed.location(),
+                    startEpoch, startStep, stepInEpoch, startEpoch + 1);
         }
 
         FileSystem fs = runDir.getFileSystem(hadoop);
