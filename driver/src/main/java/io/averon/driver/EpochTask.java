@@ -32,7 +32,9 @@ final class EpochTask extends AbstractFunction1<Iterator<Integer>, Iterator<Work
         try {
             // Spark's own idea of this executor's address (SPARK_LOCAL_IP / SPARK_LOCAL_HOSTNAME honoured).
             String host = org.apache.spark.util.Utils.localHostName();
-            WorkerReport report = new TrainingWorker(assignment, worker, host).run(context::barrier);
+            WorkerReport report = new TrainingWorker(assignment, worker, host).run(context::barrier,
+                    context::isInterrupted);
+            context.killTaskIfInterrupted();
             return scala.collection.Iterator$.MODULE$.single(report);
         } catch (IOException e) {
             throw new UncheckedIOException("worker " + worker + " could not read " + assignment.source().name(), e);

@@ -39,6 +39,7 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -149,13 +150,16 @@ public final class TrainingRun {
                     EpochPlan plan = new EpochPlan(seed, epoch, workers, trainSize);
                     WorkerAssignment assignment = assignment(server, token, plan, batch, epochStartStep);
                     long t0 = System.nanoTime();
+                    long examplesBefore = server.stats().examplesApplied();
                     List<WorkerReport> reports = trainEpoch(server, assignment, epoch, epochs, trainSize, rule, checkpoints,
                             everySteps, seed, workers, fingerprint, epochStartStep);
                     double seconds = (System.nanoTime() - t0) / 1e9;
-                    long examples = reports.stream().mapToLong(WorkerReport::examples).sum();
+                    // From the server, not the reports: after a stage retry the reports cover only the last attempt.
+                    long examples = server.stats().examplesApplied() - examplesBefore;
                     long steps = server.step() - epochStartStep;
-                    double trainLoss = reports.stream().mapToDouble(WorkerReport::lossSum).sum()
-                            / Math.max(1, reports.stream().mapToInt(WorkerReport::steps).sum());
+                    int reportedSteps = reports.stream().mapToInt(WorkerReport::steps).sum();
+                    double trainLoss = reportedSteps == 0 ? Double.NaN
+                            : reports.stream().mapToDouble(WorkerReport::lossSum).sum() / reportedSteps;
                     Snapshot snapshot = snapshot(server, rule);
                     ConfusionMatrix matrix = evaluation.evaluate(job.model(), snapshot.parameters, job.test());
                     String location = checkpoints.write(new CheckpointState(epoch + 1, snapshot.step, 0, seed, workers,
@@ -197,7 +201,9 @@ public final class TrainingRun {
         sc.setJobDescription("averon epoch " + (epoch + 1) + "/" + epochs);
         TaskFailures failures = new TaskFailures();
         sc.sc().addSparkListener(failures);
-        JavaFutureAction<List<WorkerReport>> future = JavaRDD.fromRDD(stage, tag).collectAsync();
+        // Spark retries a failed barrier stage only if it is a shuffle-map stage; a barrier result stage is aborted
+        // ("Could not recover from a failed barrier ResultStage"). The shuffle makes the epoch a map stage.
+        JavaFutureAction<List<WorkerReport>> future = JavaRDD.fromRDD(stage, tag).repartition(1).collectAsync();
         ProgressBar bar = new ProgressBar(out, "epoch " + (epoch + 1) + "/" + epochs, trainSize,
                 ProgressBar.isInteractive());
         long startExamples = server.stats().examplesApplied();
@@ -210,7 +216,10 @@ public final class TrainingRun {
         try {
             while (true) {
                 try {
-                    List<WorkerReport> reports = future.get(PROGRESS_INTERVAL_MS, TimeUnit.MILLISECONDS);
+                    // The shuffle delivers the reports in no particular order.
+                    List<WorkerReport> reports =
+                            new ArrayList<>(future.get(PROGRESS_INTERVAL_MS, TimeUnit.MILLISECONDS));
+                    reports.sort(Comparator.comparingInt(WorkerReport::worker));
                     ServerStats stats = server.stats();
                     bar.update(Math.min(trainSize, skippedExamples + stats.examplesApplied() - startExamples),
                             (stats.examplesApplied() - startExamples) / ((System.nanoTime() - t0) / 1e9),

@@ -26,6 +26,7 @@ final class StandaloneCluster implements AutoCloseable {
     private final Path logs;
     final String masterUrl;
     private final int masterUiPort;
+    private final Process worker;
 
     StandaloneCluster(Path work, int workerCores, String workerMemory) throws Exception {
         this.sparkHome = Path.of("target/spark").toAbsolutePath();
@@ -39,13 +40,13 @@ final class StandaloneCluster implements AutoCloseable {
         start("master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port",
                 String.valueOf(masterPort), "--webui-port", String.valueOf(masterUiPort));
         waitFor("\"status\" : \"ALIVE\"", 60);
-        start("worker", "org.apache.spark.deploy.worker.Worker", masterUrl, "--host", "127.0.0.1", "--cores",
+        worker = start("worker", "org.apache.spark.deploy.worker.Worker", masterUrl, "--host", "127.0.0.1", "--cores",
                 String.valueOf(workerCores), "--memory", workerMemory, "--webui-port", String.valueOf(freePort()),
                 "--work-dir", Files.createDirectories(work.resolve("worker")).toString());
         waitFor("\"aliveworkers\" : 1", 60);
     }
 
-    private void start(String name, String mainClass, String... args) throws IOException {
+    private Process start(String name, String mainClass, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-cp", sparkHome.resolve("jars") + File.separator + "*", mainClass));
@@ -56,7 +57,14 @@ final class StandaloneCluster implements AutoCloseable {
         builder.environment().put("SPARK_HOME", sparkHome.toString());
         builder.environment().put("SPARK_SCALA_VERSION", "2.12");
         builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-        processes.add(builder.start());
+        Process process = builder.start();
+        processes.add(process);
+        return process;
+    }
+
+    /** The Worker JVM; the executors it launches are its child processes. */
+    ProcessHandle worker() {
+        return worker.toHandle();
     }
 
     private void waitFor(String text, int seconds) throws Exception {

@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.util.function.BooleanSupplier;
 
 /**
  * The loop one Spark task runs for one epoch: register with the parameter server, then for each local minibatch
@@ -33,10 +34,10 @@ public final class TrainingWorker {
         this.replyHost = replyHost;
     }
 
-    /** Loads the examples, trains this worker's partition of the epoch and reports what it did. */
-    public WorkerReport run(Runnable afterRegistration) throws IOException {
+    /** Loads the examples, trains this worker's partition of the epoch and reports what it did (see below). */
+    public WorkerReport run(Runnable afterRegistration, BooleanSupplier cancelled) throws IOException {
         Examples examples = assignment.source().load();
-        return run(examples, afterRegistration);
+        return run(examples, afterRegistration, cancelled);
     }
 
     /**
@@ -44,8 +45,10 @@ public final class TrainingWorker {
      *
      * @param afterRegistration called once this worker holds the server's parameters and before its first step; the
      *                          driver passes a barrier here so no step starts before every worker has joined
+     * @param cancelled         checked before every step: when Spark kills the task (its stage failed elsewhere)
+     *                          the worker leaves at once instead of training on alone and holding its core
      */
-    public WorkerReport run(Examples examples, Runnable afterRegistration) {
+    public WorkerReport run(Examples examples, Runnable afterRegistration, BooleanSupplier cancelled) {
         MultiLayerConfiguration conf = MultiLayerConfiguration.fromJson(assignment.modelJson());
         ModelReplica replica = new ModelReplica(conf);
         int[] order = assignment.plan().partition(worker);
@@ -78,7 +81,7 @@ public final class TrainingWorker {
             skipped = (int) Math.max(0, Math.min(client.step() - assignment.epochStartStep(), Integer.MAX_VALUE));
             replica.parameters(client.parameters());
             afterRegistration.run();
-            for (int from = skipped * batch; from < order.length; from += batch) {
+            for (int from = skipped * batch; from < order.length && !cancelled.getAsBoolean(); from += batch) {
                 int to = Math.min(order.length, from + batch);
                 long t0 = System.nanoTime();
                 DataSet ds = examples.batch(order, from, to);

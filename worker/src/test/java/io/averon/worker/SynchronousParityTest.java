@@ -69,7 +69,7 @@ class SynchronousParityTest {
             List<Future<WorkerReport>> reports = new ArrayList<>();
             for (int w = 0; w < WORKERS; w++) {
                 TrainingWorker worker = new TrainingWorker(assignment, w, "127.0.0.1");
-                reports.add(pool.submit(() -> worker.run(examples, () -> await(joined))));
+                reports.add(pool.submit(() -> worker.run(examples, () -> await(joined), () -> false)));
             }
             for (Future<WorkerReport> f : reports) {
                 WorkerReport r = f.get();
