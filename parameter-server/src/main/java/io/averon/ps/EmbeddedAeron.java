@@ -26,6 +26,7 @@ final class EmbeddedAeron implements AutoCloseable
     private final MediaDriver driver;
     private final Aeron aeron;
     private final String directory;
+    private final Thread deleteOnExit;
     private boolean closed;
 
     private EmbeddedAeron(final MediaDriver driver, final Aeron aeron, final String directory)
@@ -33,6 +34,14 @@ final class EmbeddedAeron implements AutoCloseable
         this.driver = driver;
         this.aeron = aeron;
         this.directory = directory;
+        // A JVM stopped by SIGTERM (Spark killing an executor, Ctrl-C) would otherwise leave its log buffers in
+        // /dev/shm, where they count against memory until someone deletes them; unlinking is enough at exit.
+        this.deleteOnExit = driver == null ? null :
+            new Thread(() -> IoUtil.delete(new File(directory), true), "averon-aeron-dir-cleanup");
+        if (deleteOnExit != null)
+        {
+            Runtime.getRuntime().addShutdownHook(deleteOnExit);
+        }
     }
 
     /**
@@ -124,6 +133,14 @@ final class EmbeddedAeron implements AutoCloseable
             CloseHelper.quietClose(driver);
             IoUtil.delete(new File(directory), true);
             LOG.debug("media driver in {} stopped and its directory deleted", directory);
+            try
+            {
+                Runtime.getRuntime().removeShutdownHook(deleteOnExit);
+            }
+            catch (final IllegalStateException exiting)
+            {
+                // already shutting down: the hook runs and finds nothing left to delete
+            }
         }
     }
 
