@@ -60,14 +60,7 @@ class ExecutorLossIT {
         Set<Path> leftBehind = new HashSet<>();
         // Two cores for two one-core executors; the core the killed executor frees is what its replacement gets.
         try (StandaloneCluster cluster = new StandaloneCluster(tmp, 2, "6g")) {
-            System.setProperty("spark.jars", jar.toString());
-            System.setProperty("spark.executor.cores", "1");
-            System.setProperty("spark.cores.max", "2");
-            System.setProperty("spark.driver.host", "127.0.0.1");
-            System.setProperty("spark.driver.bindAddress", "127.0.0.1");
-            System.setProperty("spark.executor.extraJavaOptions",
-                    "-Dorg.bytedeco.javacpp.maxbytes=1g -Dorg.bytedeco.javacpp.maxphysicalbytes=3g");
-            System.setProperty("spark.extraListeners", SparkEvents.class.getName());
+            cluster.configureDriver(jar, java.util.Map.of("spark.extraListeners", SparkEvents.class.getName()));
             Console console = new Console(System.out);
             FutureTask<RunResult> training = new FutureTask<>(() -> Averon.train(CommandLine.parse(new String[] {
                 "train", "fashion-mnist-lenet", "--master", cluster.masterUrl, "--workers", "2",
@@ -127,10 +120,6 @@ class ExecutorLossIT {
                     } catch (IOException exited) {
                         // it exited meanwhile; whatever it left is no longer attributable to it
                     }
-                }
-                for (String key : List.of("spark.jars", "spark.executor.cores", "spark.cores.max", "spark.driver.host",
-                        "spark.driver.bindAddress", "spark.executor.extraJavaOptions", "spark.extraListeners")) {
-                    System.clearProperty(key);
                 }
             }
         } finally {

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class StandaloneCluster implements AutoCloseable {
     private final List<Process> processes = new ArrayList<>();
+    private final List<String> driverProperties = new ArrayList<>();
     private final Path sparkHome;
     private final Path logs;
     final String masterUrl;
@@ -98,6 +99,27 @@ final class StandaloneCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Points a driver started in this JVM at the cluster: ships {@code applicationJar} to the executors, runs one
+     * one-core executor per worker slot, keeps traffic on 127.0.0.1, and adds {@code extra} Spark properties.
+     * {@link #close()} clears them again.
+     */
+    void configureDriver(Path applicationJar, java.util.Map<String, String> extra) {
+        java.util.Map<String, String> properties = new java.util.LinkedHashMap<>();
+        properties.put("spark.jars", applicationJar.toString());
+        properties.put("spark.executor.cores", "1");
+        properties.put("spark.cores.max", "2");
+        properties.put("spark.driver.host", "127.0.0.1");
+        properties.put("spark.driver.bindAddress", "127.0.0.1");
+        properties.put("spark.executor.extraJavaOptions",
+                "-Dorg.bytedeco.javacpp.maxbytes=1g -Dorg.bytedeco.javacpp.maxphysicalbytes=3g");
+        properties.putAll(extra);
+        properties.forEach((key, value) -> {
+            System.setProperty(key, value);
+            driverProperties.add(key);
+        });
+    }
+
     private static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
             return s.getLocalPort();
@@ -106,6 +128,7 @@ final class StandaloneCluster implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
+        driverProperties.forEach(System::clearProperty);
         // Worker first, so that it reaps its executors; then anything left of the tree, by PID.
         for (int i = processes.size() - 1; i >= 0; i--) {
             Process p = processes.get(i);

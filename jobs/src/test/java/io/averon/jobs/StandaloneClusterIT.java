@@ -30,26 +30,12 @@ class StandaloneClusterIT {
         Path jar = Path.of("target/averon.jar").toAbsolutePath();
         assertTrue(Files.isRegularFile(jar), "the fat jar is built in the package phase: " + jar);
         try (StandaloneCluster cluster = new StandaloneCluster(tmp, 2, "6g")) {
-            System.setProperty("spark.jars", jar.toString());
-            System.setProperty("spark.executor.cores", "1");
-            System.setProperty("spark.cores.max", "2");
-            System.setProperty("spark.driver.host", "127.0.0.1");
-            System.setProperty("spark.driver.bindAddress", "127.0.0.1");
-            System.setProperty("spark.executor.extraJavaOptions",
-                    "-Dorg.bytedeco.javacpp.maxbytes=1g -Dorg.bytedeco.javacpp.maxphysicalbytes=3g");
-            RunResult result;
-            try {
-                result = Averon.train(CommandLine.parse(new String[] {"train", "fashion-mnist-lenet",
-                    "--master", cluster.masterUrl, "--workers", "2", "--run-dir", tmp.resolve("run").toString(),
-                    "--set", "dataset.train-limit=6000", "--set", "dataset.test-limit=2000",
-                    "--set", "train.epochs=2", "--set", "train.batch-size=32",
-                    "--set", "spark.executor-memory=1g"}), System.out);
-            } finally {
-                for (String key : List.of("spark.jars", "spark.executor.cores", "spark.cores.max", "spark.driver.host",
-                        "spark.driver.bindAddress", "spark.executor.extraJavaOptions")) {
-                    System.clearProperty(key);
-                }
-            }
+            cluster.configureDriver(jar, java.util.Map.of());
+            RunResult result = Averon.train(CommandLine.parse(new String[] {"train", "fashion-mnist-lenet",
+                "--master", cluster.masterUrl, "--workers", "2", "--run-dir", tmp.resolve("run").toString(),
+                "--set", "dataset.train-limit=6000", "--set", "dataset.test-limit=2000",
+                "--set", "train.epochs=2", "--set", "train.batch-size=32",
+                "--set", "spark.executor-memory=1g"}), System.out);
             double accuracy = result.last().testAccuracy();
             assertTrue(accuracy >= 0.70, "test accuracy after 2 epochs on 6000 examples: " + accuracy);
 
