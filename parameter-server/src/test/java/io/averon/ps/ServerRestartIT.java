@@ -11,8 +11,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A parameter server replaced by a new one on the same endpoint (restarted from a checkpoint): the new server knows
- * nothing of the old sessions and rejects the client's gradient, and the client, hearing nothing for twice the step
- * deadline plus a slack of 10 s, registers again and adopts the restored parameters. Slow by construction (~12 s).
+ * nothing of the old sessions, and the client, hearing nothing for twice the step deadline plus a slack of 10 s,
+ * registers again and adopts the restored parameters. Slow by construction (~12 s).
+ * <p>
+ * Whether the new server ever sees the orphaned gradient (and counts it as an unknown session) depends on when the
+ * client's publication joins the new server's image: frames sent before the join are not replayed. So the test
+ * asserts the rejoin, not the rejection; {@code UnauthenticatedTrafficTest} covers rejection deterministically.
  */
 @Timeout(90)
 class ServerRestartIT
@@ -51,7 +55,6 @@ class ServerRestartIT
 
                 assertEquals(5, step, "adopted the restarted server's step");
                 assertArrayEquals(restored, client.parameters());
-                assertTrue(second.stats().rejected(RejectReason.UNKNOWN_SESSION) >= 1);
                 assertTrue(elapsedMs >= 10_000, "rejoined after " + elapsedMs + " ms, before the silence limit");
                 await("worker 4 registered", 5_000, () -> second.stats().workersSeen().contains(4));
 
