@@ -37,7 +37,7 @@ final class EpochTask extends AbstractFunction1<Iterator<Integer>, Iterator<Work
             context.killTaskIfInterrupted();
             return scala.collection.Iterator$.MODULE$.single(report);
         } catch (IOException e) {
-            throw new UncheckedIOException("worker " + worker + " could not read " + assignment.source().name(), e);
+            throw new UncheckedIOException("worker " + worker + " could not read " + assignment.data().name(), e);
         }
     }
 }

@@ -1,12 +1,13 @@
 package io.averon.driver;
 
 import io.averon.worker.ConfusionMatrix;
-import io.averon.worker.ExampleSource;
+import io.averon.worker.ModelDefinition;
+import io.averon.worker.augment.AugmentSpec;
+import io.averon.worker.data.SourceIndex;
 import io.averon.worker.ShardEvaluator;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function;
 import org.apache.spark.broadcast.Broadcast;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -29,12 +30,13 @@ public final class TestSetEvaluation {
         this.batchSize = batchSize;
     }
 
-    public ConfusionMatrix evaluate(MultiLayerConfiguration model, float[] parameters, ExampleSource test) {
+    public ConfusionMatrix evaluate(ModelDefinition model, float[] parameters, SourceIndex test,
+                                    AugmentSpec preprocessing) {
         Broadcast<float[]> shared = sc.broadcast(parameters);
         try {
             List<Integer> ids = IntStream.range(0, shards).boxed().collect(Collectors.toList());
             List<ConfusionMatrix> parts = sc.parallelize(ids, shards)
-                    .map(new ShardTask(model.toJson(), test, shared, shards, batchSize))
+                    .map(new ShardTask(model, test, preprocessing, shared, shards, batchSize))
                     .collect();
             ConfusionMatrix total = parts.get(0);
             for (int i = 1; i < parts.size(); i++) {
@@ -48,15 +50,18 @@ public final class TestSetEvaluation {
 
     private static final class ShardTask implements Function<Integer, ConfusionMatrix> {
         private static final long serialVersionUID = 1L;
-        private final String modelJson;
-        private final ExampleSource test;
+        private final ModelDefinition model;
+        private final SourceIndex test;
+        private final AugmentSpec preprocessing;
         private final Broadcast<float[]> parameters;
         private final int shards;
         private final int batchSize;
 
-        ShardTask(String modelJson, ExampleSource test, Broadcast<float[]> parameters, int shards, int batchSize) {
-            this.modelJson = modelJson;
+        ShardTask(ModelDefinition model, SourceIndex test, AugmentSpec preprocessing, Broadcast<float[]> parameters,
+                  int shards, int batchSize) {
+            this.model = model;
             this.test = test;
+            this.preprocessing = preprocessing;
             this.parameters = parameters;
             this.shards = shards;
             this.batchSize = batchSize;
@@ -65,8 +70,8 @@ public final class TestSetEvaluation {
         @Override
         public ConfusionMatrix call(Integer shard) {
             try {
-                return new ShardEvaluator(MultiLayerConfiguration.fromJson(modelJson), batchSize)
-                        .evaluate(parameters.value(), test.load(), shard, shards);
+                return new ShardEvaluator(model, preprocessing, batchSize)
+                        .evaluate(parameters.value(), test, shard, shards);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read test set " + test.name(), e);
             }

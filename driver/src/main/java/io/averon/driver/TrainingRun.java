@@ -13,6 +13,8 @@ import io.averon.worker.Dl4jUpdateRule;
 import io.averon.worker.EpochPlan;
 import io.averon.worker.InputException;
 import io.averon.worker.ModelFingerprint;
+import io.averon.worker.Network;
+import io.averon.worker.data.BadImages;
 import io.averon.worker.WorkerAssignment;
 import io.averon.worker.WorkerReport;
 import org.apache.hadoop.conf.Configuration;
@@ -24,8 +26,6 @@ import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,8 +88,7 @@ public final class TrainingRun {
         int testSize = job.test().size();
         new EpochPlan(seed, 0, workers, trainSize);
 
-        MultiLayerNetwork initial = new MultiLayerNetwork(job.model().clone());
-        initial.init();
+        Network initial = job.model().instantiate();
         String fingerprint = ModelFingerprint.of(initial);
 
         Path runDir = runDirectory();
@@ -101,7 +100,7 @@ public final class TrainingRun {
         int startEpoch = 0;
         long startStep = 0;
         long stepInEpoch = 0;
-        float[] parameters = initial.params().toFloatVector();
+        float[] parameters = initial.parameters().toFloatVector();
         float[] updaterState = null;
         if (resumed != null) {
             CheckpointState s = resumed.state();
@@ -128,6 +127,8 @@ public final class TrainingRun {
         writeText(fs, new Path(runDir, "job.conf"), config.render());
         out.printf("run %s: %d workers, %d training / %d test examples, batch %d per worker, %d epochs, model %s%n",
                 runDir, workers, trainSize, testSize, batch, epochs, fingerprint);
+        out.print(DatasetReport.describe(job.train(), "training set"));
+        out.print(DatasetReport.describe(job.test(), "test set"));
 
         Dl4jUpdateRule rule = new Dl4jUpdateRule(job.model(), parameters, updaterState);
         String token = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
@@ -161,7 +162,11 @@ public final class TrainingRun {
                     double trainLoss = reportedSteps == 0 ? Double.NaN
                             : reports.stream().mapToDouble(WorkerReport::lossSum).sum() / reportedSteps;
                     Snapshot snapshot = snapshot(server, rule);
-                    ConfusionMatrix matrix = evaluation.evaluate(job.model(), snapshot.parameters, job.test());
+                    ConfusionMatrix matrix = evaluation.evaluate(job.model(), snapshot.parameters, job.test(),
+                            job.pipeline().augment());
+                    BadImages bad = new BadImages();
+                    reports.forEach(r -> bad.merge(r.badImages()));
+                    int ready = reports.stream().mapToInt(WorkerReport::batchesReady).sum();
                     String location = checkpoints.write(new CheckpointState(epoch + 1, snapshot.step, 0, seed, workers,
                             fingerprint, config.render()), snapshot.parameters, snapshot.updaterState);
                     EpochSummary summary = new EpochSummary(epoch + 1, steps, examples, seconds, examples / seconds,
@@ -169,10 +174,20 @@ public final class TrainingRun {
                     summaries.add(summary);
                     ServerStats stats = server.stats();
                     out.printf("epoch %d/%d: %d images in %.1f s (%.0f img/s), train loss %.4f, test accuracy %.4f, "
-                                    + "test loss %.4f, %d steps, dropped %d, rejected %d — checkpoint %s%n",
+                                    + "test loss %.4f, %d steps, dropped %d, rejected %d, input ready %.1f%%, "
+                                    + "bad images %d — checkpoint %s%n",
                             epoch + 1, epochs, examples, seconds, summary.imagesPerSecond(), trainLoss, matrix.accuracy(),
-                            matrix.meanLoss(), steps, stats.droppedFromStep(), stats.rejectedMessages(), location);
-                    metrics.write("epoch", epochFields(summary, matrix, reports, stats, location));
+                            matrix.meanLoss(), steps, stats.droppedFromStep(), stats.rejectedMessages(),
+                            reportedSteps == 0 ? 100.0 : 100.0 * ready / reportedSteps, bad.count(), location);
+                    if (bad.count() > 0) {
+                        out.printf("  skipped %d bad image(s) this epoch, e.g. %s%n", bad.count(),
+                                String.join("; ", bad.first()));
+                    }
+                    Map<String, Object> fieldsOfEpoch = epochFields(summary, matrix, reports, stats, location);
+                    fieldsOfEpoch.put("bad_images", bad.count());
+                    fieldsOfEpoch.put("batches_ready", ready);
+                    fieldsOfEpoch.put("mean_iou", matrix.meanIntersectionOverUnion());
+                    metrics.write("epoch", fieldsOfEpoch);
                     if (epoch == epochs - 1) {
                         out.print(matrix.render(job.classNames()));
                     }
@@ -287,7 +302,8 @@ public final class TrainingRun {
                                         long epochStartStep) {
         boolean local = sc.master().startsWith("local[") || sc.master().equals("local");
         String aeronDir = local && config.flag("ps.share-media-driver-in-local-mode") ? server.aeronDirectory() : null;
-        return new WorkerAssignment(server.endpoint(), token, aeronDir, job.model().toJson(), job.train(), plan, batch,
+        return new WorkerAssignment(server.endpoint(), token, aeronDir, job.model(), job.train(), job.pipeline(), plan,
+                batch,
                 epochStartStep, config.millis("ps.connect-timeout"), config.millis("ps.response-timeout"),
                 new WorkerAssignment.Transport(config.integer("ps.mtu"), (int) config.bytes("ps.term-length"),
                         (int) config.bytes("ps.chunk-bytes")));
@@ -312,18 +328,17 @@ public final class TrainingRun {
     }
 
     private String saveModel(FileSystem fs, Path runDir, Snapshot last) throws IOException {
-        MultiLayerNetwork net = new MultiLayerNetwork(job.model().clone());
-        net.init();
-        net.params().assign(Nd4j.createFromArray(last.parameters).reshape(net.params().shape()));
+        Network net = job.model().instantiate();
+        net.parameters().assign(Nd4j.createFromArray(last.parameters).reshape(net.parameters().shape()));
         if (last.updaterState.length > 0) {
-            net.getUpdater().getStateViewArray().assign(
-                    Nd4j.createFromArray(last.updaterState).reshape(net.getUpdater().getStateViewArray().shape()));
+            net.updater().getStateViewArray().assign(
+                    Nd4j.createFromArray(last.updaterState).reshape(net.updater().getStateViewArray().shape()));
         }
-        net.getLayerWiseConfigurations().setIterationCount((int) last.step);
+        net.iterationAndEpoch((int) last.step, 0);
         Path target = new Path(runDir, "model.zip");
         Path temporary = new Path(runDir, "_model.zip.tmp");
         try (FSDataOutputStream stream = fs.create(temporary, true)) {
-            ModelSerializer.writeModel(net, stream, true);
+            net.save(stream);
         }
         fs.delete(target, false);
         if (!fs.rename(temporary, target)) {

@@ -13,8 +13,7 @@ import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.util.ModelSerializer;
+import io.averon.worker.Network;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,15 +98,16 @@ public final class Averon {
             if (!fs.exists(path)) {
                 throw new InputException("model " + modelPath + " does not exist");
             }
-            MultiLayerNetwork net;
+            Network net;
             try (FSDataInputStream in = fs.open(path)) {
-                net = ModelSerializer.restoreMultiLayerNetwork(in, false);
+                net = Network.restore(in.readAllBytes());
             } catch (RuntimeException | IOException e) {
                 throw new InputException("model " + modelPath + " is not a DL4J model file: " + e.getMessage(), e);
             }
             int shards = Math.max(1, sc.defaultParallelism());
             ConfusionMatrix matrix = new TestSetEvaluation(sc, shards, 256)
-                    .evaluate(net.getLayerWiseConfigurations(), net.params().toFloatVector(), job.test());
+                    .evaluate(net.definition(), net.parameters().toFloatVector(), job.test(),
+                            job.pipeline().augment());
             out.printf("%s on %s: accuracy %.4f, loss %.4f over %d examples%n", modelPath, job.test().name(),
                     matrix.accuracy(), matrix.meanLoss(), matrix.total());
             out.print(matrix.render(job.classNames()));

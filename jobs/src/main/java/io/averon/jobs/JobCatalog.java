@@ -6,9 +6,12 @@ import io.averon.jobs.data.FashionMnist;
 import io.averon.jobs.data.IdxExampleSource;
 import io.averon.jobs.models.ModelCatalog;
 import io.averon.worker.ExampleSource;
+import io.averon.worker.ModelDefinition;
+import io.averon.worker.data.DataShape;
+import io.averon.worker.data.PipelineSettings;
+import io.averon.worker.data.SourceIndex;
 import io.averon.worker.FirstExamples;
 import io.averon.worker.InputException;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 
 import java.io.File;
 import java.io.IOException;
@@ -69,11 +72,13 @@ public final class JobCatalog {
         if (testLimit > 0) {
             test = new FirstExamples(test, testLimit);
         }
-        // The IDX jobs shipped (Fashion-MNIST, MNIST) are 28x28 gray images.
-        MultiLayerConfiguration model = ModelCatalog.build(config, 1, 28, 28, classes);
-        String[] names = classes == FASHION_CLASSES.length && config.string("job.name").contains("fashion")
-                ? FASHION_CLASSES : null;
-        return new JobSpec(config.string("job.name"), model, train, test, names, config);
+        SourceIndex trainIndex = train.index();
+        SourceIndex testIndex = test.index();
+        DataShape shape = trainIndex.shape();
+        ModelDefinition model = ModelCatalog.build(config, shape.channels(), shape.height(), shape.width(),
+                shape.classes());
+        return new JobSpec(config.string("job.name"), model, trainIndex, testIndex,
+                PipelineSettings.plain(shape), config);
     }
 
     private static String join(String dir, String name) {

@@ -93,6 +93,34 @@ public final class ConfusionMatrix implements Serializable {
         return p + r == 0 ? 0 : 2 * p * r / (p + r);
     }
 
+    /**
+     * Intersection over union of class {@code c}: true positives over true positives, false positives and false
+     * negatives; NaN when the class appears neither in the labels nor in the predictions.
+     */
+    public double intersectionOverUnion(int c) {
+        long predicted = 0;
+        for (long[] row : counts) {
+            predicted += row[c];
+        }
+        long actual = Arrays.stream(counts[c]).sum();
+        long union = actual + predicted - counts[c][c];
+        return union == 0 ? Double.NaN : (double) counts[c][c] / union;
+    }
+
+    /** Mean IoU over the classes that appear in labels or predictions (PASCAL VOC's convention). */
+    public double meanIntersectionOverUnion() {
+        double sum = 0;
+        int present = 0;
+        for (int c = 0; c < counts.length; c++) {
+            double iou = intersectionOverUnion(c);
+            if (!Double.isNaN(iou)) {
+                sum += iou;
+                present++;
+            }
+        }
+        return present == 0 ? Double.NaN : sum / present;
+    }
+
     public long[][] counts() {
         long[][] copy = new long[counts.length][];
         for (int i = 0; i < counts.length; i++) {

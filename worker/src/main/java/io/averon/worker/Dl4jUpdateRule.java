@@ -2,10 +2,8 @@ package io.averon.worker;
 
 import io.averon.ps.UpdateRule;
 import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -19,7 +17,7 @@ import java.util.Map;
  * only job is to own the updater state and the parameter/gradient views the updater works on.
  */
 public final class Dl4jUpdateRule implements UpdateRule {
-    private final MultiLayerNetwork net;
+    private final Network net;
     private final INDArray parameters;
     private final INDArray gradient;
     private final INDArray descent;
@@ -34,12 +32,10 @@ public final class Dl4jUpdateRule implements UpdateRule {
      * @param initialParameters flattened parameters to start from
      * @param updaterState the updater's flattened state to resume from, or null for a fresh updater
      */
-    public Dl4jUpdateRule(MultiLayerConfiguration configuration, float[] initialParameters, float[] updaterState) {
-        this.net = new MultiLayerNetwork(configuration.clone());
-        net.init();
-        net.initGradientsView();
-        this.parameters = net.params();
-        this.gradient = net.getFlattenedGradients();
+    public Dl4jUpdateRule(ModelDefinition definition, float[] initialParameters, float[] updaterState) {
+        this.net = definition.instantiate();
+        this.parameters = net.parameters();
+        this.gradient = net.flattenedGradients();
         if (parameters.length() != initialParameters.length) {
             throw new InputException("parameters hold " + initialParameters.length + " values but the network has "
                     + parameters.length());
@@ -51,7 +47,7 @@ public final class Dl4jUpdateRule implements UpdateRule {
         this.gradientViews = perVariableViews(net, gradient);
         // DL4J keeps parameters as a vector and gradients as a row: the step is the gradient seen in the params' shape.
         this.descent = gradient.reshape(parameters.shape());
-        INDArray state = net.getUpdater().getStateViewArray();
+        INDArray state = net.updater().getStateViewArray();
         if (updaterState != null) {
             if (state == null || state.length() != updaterState.length) {
                 throw new InputException("updater state holds " + updaterState.length + " values but the network's "
@@ -60,7 +56,7 @@ public final class Dl4jUpdateRule implements UpdateRule {
             FloatBuffer stateMemory = state.data().asNioFloat();
             stateMemory.put(updaterState);
         }
-        this.epoch = configuration.getEpochCount();
+        this.epoch = 0;
     }
 
     /** Epoch number handed to the updater (learning-rate schedules by epoch). */
@@ -76,10 +72,9 @@ public final class Dl4jUpdateRule implements UpdateRule {
         gradientMemory.put(meanGradient);
         // The gradient is already the mean over the global batch: a batch size of 1 makes DL4J's
         // divide-by-minibatch a no-op while regularisation, normalisation and the updater run as in fit().
-        net.getUpdater().update(net, gradientViews, (int) step, epoch, 1, workspaces);
+        net.updater().update(gradientViews, (int) step, epoch, 1, workspaces);
         parameters.subi(descent);
-        net.getLayerWiseConfigurations().setIterationCount((int) step + 1);
-        net.getLayerWiseConfigurations().setEpochCount(epoch);
+        net.iterationAndEpoch((int) step + 1, epoch);
         net.applyConstraints((int) step, epoch);
         parameterMemory.clear();
         parameterMemory.get(params);
@@ -87,15 +82,15 @@ public final class Dl4jUpdateRule implements UpdateRule {
 
     /** A copy of the updater's flattened state (call at a step boundary). */
     public float[] updaterState() {
-        INDArray state = net.getUpdater().getStateViewArray();
+        INDArray state = net.updater().getStateViewArray();
         return state == null ? new float[0] : state.toFloatVector();
     }
 
-    private static DefaultGradient perVariableViews(MultiLayerNetwork net, INDArray flatGradient) {
+    private static DefaultGradient perVariableViews(Network net, INDArray flatGradient) {
         // The updater takes its "standard" path only when handed the network's own flattened gradient; the
         // per-variable views feed per-layer gradient normalisation exactly as backprop would.
         DefaultGradient views = new DefaultGradient(flatGradient);
-        Layer[] layers = net.getLayers();
+        Layer[] layers = net.layers();
         for (int i = 0; i < layers.length; i++) {
             INDArray layerView = layers[i].getGradientsViewArray();
             if (layerView == null || layers[i].numParams() == 0) {
@@ -104,7 +99,7 @@ public final class Dl4jUpdateRule implements UpdateRule {
             NeuralNetConfiguration conf = layers[i].conf();
             Map<String, INDArray> byKey = conf.getLayer().initializer().getGradientsFromFlattened(conf, layerView);
             for (Map.Entry<String, INDArray> e : byKey.entrySet()) {
-                views.setGradientFor(i + "_" + e.getKey(), e.getValue());
+                views.setGradientFor(net.gradientKeyPrefix(i) + "_" + e.getKey(), e.getValue());
             }
         }
         return views;

@@ -31,6 +31,10 @@ public final class EpochPlan implements Serializable {
         this.datasetSize = datasetSize;
     }
 
+    public long seed() {
+        return seed;
+    }
+
     public int epoch() {
         return epoch;
     }
@@ -53,6 +57,51 @@ public final class EpochPlan implements Serializable {
         int to = start(worker + 1);
         int[] slice = new int[to - from];
         System.arraycopy(order, from, slice, 0, slice.length);
+        return slice;
+    }
+
+    /**
+     * As {@link #partition(int)}, but with the epoch drawn class-balanced: each of the {@code datasetSize} draws
+     * picks a class uniformly among the classes that have examples, then one of its examples uniformly, with
+     * replacement. Rare classes are seen as often as common ones; the epoch keeps its length.
+     */
+    public int[] balancedPartition(int worker, io.averon.worker.data.SourceIndex index) {
+        if (worker < 0 || worker >= workers) {
+            throw new IllegalArgumentException("worker " + worker + " outside [0, " + workers + ")");
+        }
+        int classes = index.shape().classes();
+        int[] counts = new int[classes];
+        for (int i = 0; i < datasetSize; i++) {
+            counts[index.label(i)]++;
+        }
+        int[][] members = new int[classes][];
+        int present = 0;
+        for (int c = 0; c < classes; c++) {
+            members[c] = new int[counts[c]];
+            present += counts[c] > 0 ? 1 : 0;
+        }
+        int[] presentClasses = new int[present];
+        for (int c = 0, k = 0; c < classes; c++) {
+            if (counts[c] > 0) {
+                presentClasses[k++] = c;
+            }
+        }
+        int[] fill = new int[classes];
+        for (int i = 0; i < datasetSize; i++) {
+            int c = index.label(i);
+            members[c][fill[c]++] = i;
+        }
+        SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch + 0x5DEECE66DL);
+        int from = start(worker);
+        int to = start(worker + 1);
+        int[] slice = new int[to - from];
+        for (int i = 0; i < to; i++) {
+            int[] pool = members[presentClasses[random.nextInt(present)]];
+            int pick = pool[random.nextInt(pool.length)];
+            if (i >= from) {
+                slice[i - from] = pick;
+            }
+        }
         return slice;
     }
 

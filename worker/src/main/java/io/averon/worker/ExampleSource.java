@@ -1,27 +1,26 @@
 package io.averon.worker;
 
+import io.averon.worker.data.SourceIndex;
+
 import java.io.IOException;
 import java.io.Serializable;
 
 /**
- * A labelled image dataset that a worker reads by example index. The driver only needs its size to plan
- * partitions; every executor loads the examples itself from the Hadoop FileSystem, so image bytes never pass
- * through the driver. Implementations are small serializable descriptions (paths, shapes), not data.
+ * A labelled image dataset as a job names it: a few paths and options, never data. The driver calls {@link #index()}
+ * once to plan (list files, read headers and labels, count classes); the resulting {@link SourceIndex} travels to
+ * the executors, which read and decode only the examples their partitions hold, so image bytes never pass through
+ * the driver.
  */
 public interface ExampleSource extends Serializable {
 
     /** A short name for logs and errors, e.g. the dataset path. */
     String name();
 
-    /** Number of examples, read cheaply (e.g. from a file header) so the driver can plan without decoding. */
-    int size() throws IOException;
-
     /**
-     * Reads every example of this source.
+     * Plans this dataset: lists its files and reads what planning needs (counts, labels), decoding no image.
      *
-     * @throws InputException when a file is missing, truncated or not in the expected format; the message names
-     *                        the file and what is wrong
+     * @throws InputException when the dataset is missing or malformed; the message names the input and the problem
      * @throws IOException    on a filesystem failure
      */
-    Examples load() throws IOException;
+    SourceIndex index() throws IOException;
 }

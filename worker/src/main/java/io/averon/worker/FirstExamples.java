@@ -1,5 +1,9 @@
 package io.averon.worker;
 
+import io.averon.worker.data.DataShape;
+import io.averon.worker.data.ExampleReader;
+import io.averon.worker.data.SourceIndex;
+
 import java.io.IOException;
 
 /**
@@ -26,12 +30,54 @@ public final class FirstExamples implements ExampleSource {
     }
 
     @Override
-    public int size() throws IOException {
-        return Math.min(limit, source.size());
+    public SourceIndex index() throws IOException {
+        SourceIndex whole = source.index();
+        return whole.size() <= limit ? whole : new Head(whole, limit);
     }
 
-    @Override
-    public Examples load() throws IOException {
-        return source.load().head(limit);
+    private static final class Head implements SourceIndex {
+        private static final long serialVersionUID = 1L;
+        private final SourceIndex whole;
+        private final int size;
+
+        Head(SourceIndex whole, int size) {
+            this.whole = whole;
+            this.size = size;
+        }
+
+        @Override
+        public String name() {
+            return whole.name() + " (first " + size + ")";
+        }
+
+        @Override
+        public DataShape shape() {
+            return whole.shape();
+        }
+
+        @Override
+        public int size() {
+            return size;
+        }
+
+        @Override
+        public int label(int example) {
+            return whole.label(example);
+        }
+
+        @Override
+        public String describe(int example) {
+            return whole.describe(example);
+        }
+
+        @Override
+        public long skippedAtPlanning() {
+            return whole.skippedAtPlanning();
+        }
+
+        @Override
+        public ExampleReader open() throws IOException {
+            return whole.open();
+        }
     }
 }

@@ -1,7 +1,6 @@
 package io.averon.worker;
 
 import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.charset.StandardCharsets;
@@ -21,9 +20,9 @@ public final class ModelFingerprint {
     }
 
     /** A readable description plus a short hash, e.g. {@code "431080 params, sha256:1a2b3c4d5e6f"}. */
-    public static String of(MultiLayerNetwork net) {
+    public static String of(Network net) {
         StringBuilder text = new StringBuilder();
-        for (Layer layer : net.getLayers()) {
+        for (Layer layer : net.layers()) {
             text.append(layer.conf().getLayer().getClass().getSimpleName()).append('(');
             for (Map.Entry<String, INDArray> p : layer.paramTable().entrySet()) {
                 text.append(p.getKey()).append(Arrays.toString(p.getValue().shape())).append(';');
@@ -32,7 +31,7 @@ public final class ModelFingerprint {
         }
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.toString().getBytes(StandardCharsets.UTF_8));
-            return net.numParams() + " params, sha256:" + HexFormat.of().formatHex(digest, 0, 6);
+            return net.parameterCount() + " params, sha256:" + HexFormat.of().formatHex(digest, 0, 6);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }

@@ -1,7 +1,5 @@
 package io.averon.worker;
 
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.dataset.DataSet;
 
 import java.nio.FloatBuffer;
@@ -12,23 +10,21 @@ import java.nio.FloatBuffer;
  * through views of the same memory, so a step copies each array once and allocates nothing of its size.
  */
 public final class ModelReplica {
-    private final MultiLayerNetwork net;
+    private final Network net;
     private final FloatBuffer parameterMemory;
     private final FloatBuffer gradientMemory;
 
-    public ModelReplica(MultiLayerConfiguration configuration) {
-        this.net = new MultiLayerNetwork(configuration.clone());
-        net.init();
-        net.initGradientsView();
-        this.parameterMemory = net.params().data().asNioFloat();
-        this.gradientMemory = net.getFlattenedGradients().data().asNioFloat();
+    public ModelReplica(ModelDefinition definition) {
+        this.net = definition.instantiate();
+        this.parameterMemory = net.parameters().data().asNioFloat();
+        this.gradientMemory = net.flattenedGradients().data().asNioFloat();
     }
 
     public int parameterCount() {
-        return (int) net.numParams();
+        return (int) net.parameterCount();
     }
 
-    public MultiLayerNetwork network() {
+    public Network network() {
         return net;
     }
 
@@ -43,16 +39,13 @@ public final class ModelReplica {
      * server's weighted average expects the mean.
      */
     public double gradient(DataSet batch, float[] out) {
-        net.setInput(batch.getFeatures());
-        net.setLabels(batch.getLabels());
-        net.computeGradientAndScore();
+        double loss = net.computeGradient(batch.getFeatures(), batch.getLabels());
         gradientMemory.clear();
         gradientMemory.get(out);
         float scale = 1f / batch.numExamples();
         for (int i = 0; i < out.length; i++) {
             out[i] *= scale;
         }
-        net.clear();
-        return net.score();
+        return loss;
     }
 }

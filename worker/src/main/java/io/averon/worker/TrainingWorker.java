@@ -1,8 +1,13 @@
 package io.averon.worker;
 
+import io.averon.worker.data.BadImages;
+import io.averon.worker.data.BatchPipeline;
+import io.averon.worker.data.ExampleReader;
+import io.averon.worker.data.PipelineSettings;
+import io.averon.worker.data.SourceIndex;
+
 import io.averon.ps.ClientConfig;
 import io.averon.ps.ParameterServerClient;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.nd4j.linalg.dataset.DataSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,24 +39,20 @@ public final class TrainingWorker {
         this.replyHost = replyHost;
     }
 
-    /** Loads the examples, trains this worker's partition of the epoch and reports what it did (see below). */
-    public WorkerReport run(Runnable afterRegistration, BooleanSupplier cancelled) throws IOException {
-        Examples examples = assignment.source().load();
-        return run(examples, afterRegistration, cancelled);
-    }
-
     /**
-     * As {@link #run(Runnable)}, with examples already in memory.
+     * Trains this worker's partition of the epoch and reports what it did.
      *
      * @param afterRegistration called once this worker holds the server's parameters and before its first step; the
      *                          driver passes a barrier here so no step starts before every worker has joined
      * @param cancelled         checked before every step: when Spark kills the task (its stage failed elsewhere)
      *                          the worker leaves at once instead of training on alone and holding its core
      */
-    public WorkerReport run(Examples examples, Runnable afterRegistration, BooleanSupplier cancelled) {
-        MultiLayerConfiguration conf = MultiLayerConfiguration.fromJson(assignment.modelJson());
-        ModelReplica replica = new ModelReplica(conf);
-        int[] order = assignment.plan().partition(worker);
+    public WorkerReport run(Runnable afterRegistration, BooleanSupplier cancelled) throws IOException {
+        ModelReplica replica = new ModelReplica(assignment.model());
+        SourceIndex data = assignment.data();
+        PipelineSettings settings = assignment.pipeline();
+        EpochPlan plan = assignment.plan();
+        int[] order = settings.classBalanced() ? plan.balancedPartition(worker, data) : plan.partition(worker);
         int batch = assignment.batchSize();
         WorkerAssignment.Transport transport = assignment.transport();
         ClientConfig config = ClientConfig.builder()
@@ -73,34 +74,56 @@ public final class TrainingWorker {
         long computeNanos = 0;
         long waitNanos = 0;
         int skipped;
-        try (ParameterServerClient client = ParameterServerClient.connect(config)) {
+        int ready;
+        BadImages bad;
+        try (ExampleReader reader = data.open();
+             ParameterServerClient client = ParameterServerClient.connect(config)) {
             if (client.parameters().length != gradient.length) {
                 throw new InputException("parameter server holds " + client.parameters().length
                         + " parameters but this worker's network has " + gradient.length);
             }
             skipped = (int) Math.max(0, Math.min(client.step() - assignment.epochStartStep(), Integer.MAX_VALUE));
             replica.parameters(client.parameters());
-            afterRegistration.run();
-            for (int from = skipped * batch; from < order.length && !cancelled.getAsBoolean(); from += batch) {
-                int to = Math.min(order.length, from + batch);
-                long t0 = System.nanoTime();
-                DataSet ds = examples.batch(order, from, to);
-                double loss = replica.gradient(ds, gradient);
-                long t1 = System.nanoTime();
-                client.exchange(gradient, to - from, loss);
-                replica.parameters(client.parameters());
-                long t2 = System.nanoTime();
-                computeNanos += t1 - t0;
-                waitNanos += t2 - t1;
-                steps++;
-                exampleCount += to - from;
-                lossSum += loss;
+            try (BatchPipeline batches = new BatchPipeline(data, reader, settings.augment(), order, batch, skipped,
+                    assignment.plan().seed(), plan.epoch(), settings.badImages(), settings.threads(),
+                    settings.prefetch())) {
+                afterRegistration.run();
+                while (batches.hasNext() && !cancelled.getAsBoolean()) {
+                    long t0 = System.nanoTime();
+                    BatchPipeline.Batch next = batches.next();
+                    double loss;
+                    int size = next.size();
+                    if (size == 0) {
+                        // Every image of this batch was bad: take part in the step without moving the average
+                        // much rather than stall it (a zero gradient of weight one).
+                        java.util.Arrays.fill(gradient, 0f);
+                        loss = 0;
+                        size = 1;
+                    } else {
+                        loss = replica.gradient(next.toDataSet(), gradient);
+                    }
+                    long t1 = System.nanoTime();
+                    client.exchange(gradient, size, loss);
+                    replica.parameters(client.parameters());
+                    long t2 = System.nanoTime();
+                    computeNanos += t1 - t0;
+                    waitNanos += t2 - t1;
+                    steps++;
+                    exampleCount += next.size();
+                    lossSum += loss;
+                }
+                ready = batches.readyWhenTaken();
+                bad = batches.badImages();
             }
         }
         if (skipped > 0) {
-            LOG.info("worker {} resumed epoch {} after {} steps already taken", worker, assignment.plan().epoch(), skipped);
+            LOG.info("worker {} resumed epoch {} after {} steps already taken", worker, plan.epoch(), skipped);
         }
-        return new WorkerReport(worker, hostName(), steps, exampleCount, skipped, lossSum, computeNanos, waitNanos);
+        if (bad.count() > 0) {
+            LOG.warn("worker {} skipped {} bad image(s) in epoch {}", worker, bad.count(), plan.epoch() + 1);
+        }
+        return new WorkerReport(worker, hostName(), steps, exampleCount, skipped, lossSum, computeNanos, waitNanos,
+                ready, bad);
     }
 
     private static String hostName() {

@@ -1,5 +1,8 @@
 package io.averon.worker;
 
+import io.averon.worker.data.PipelineSettings;
+import io.averon.worker.data.SourceIndex;
+
 import java.io.Serializable;
 
 /**
@@ -10,8 +13,9 @@ import java.io.Serializable;
  * @param serverEndpoint    "host:port" of the parameter server
  * @param token             the run's secret, checked at registration
  * @param aeronDirectory    an existing media driver to share (same JVM or host), or null to start one per task
- * @param modelJson         the network's DL4J configuration (JSON)
- * @param source            the training examples
+ * @param model             the network's DL4J configuration
+ * @param data              the planned training examples
+ * @param pipeline          how minibatches are read, augmented and prefetched
  * @param plan              the epoch's partitioning
  * @param batchSize         local minibatch size
  * @param epochStartStep    global step at which this epoch began: a retried task skips the steps already taken
@@ -19,8 +23,8 @@ import java.io.Serializable;
  * @param responseTimeoutMs how long to wait for the parameters of the next step
  * @param transport         Aeron channel settings shared with the server
  */
-public record WorkerAssignment(String serverEndpoint, String token, String aeronDirectory, String modelJson,
-                               ExampleSource source, EpochPlan plan, int batchSize, long epochStartStep,
+public record WorkerAssignment(String serverEndpoint, String token, String aeronDirectory, ModelDefinition model,
+                               SourceIndex data, PipelineSettings pipeline, EpochPlan plan, int batchSize, long epochStartStep,
                                long connectTimeoutMs, long responseTimeoutMs, Transport transport)
         implements Serializable {
 

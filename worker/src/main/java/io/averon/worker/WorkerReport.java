@@ -13,7 +13,10 @@ import java.io.Serializable;
  * @param lossSum      sum of its minibatch losses (for the mean)
  * @param computeNanos time spent computing gradients
  * @param waitNanos    time spent waiting for the parameter server
+ * @param batchesReady of the minibatches taken, how many the prefetch threads had ready when asked
+ * @param badImages    images left out because they could not be decoded
  */
 public record WorkerReport(int worker, String host, int steps, long examples, int skippedSteps, double lossSum,
-                           long computeNanos, long waitNanos) implements Serializable {
+                           long computeNanos, long waitNanos, int batchesReady,
+                           io.averon.worker.data.BadImages badImages) implements Serializable {
 }

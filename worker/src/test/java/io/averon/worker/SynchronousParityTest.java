@@ -1,5 +1,8 @@
 package io.averon.worker;
 
+import io.averon.worker.data.PipelineSettings;
+import io.averon.worker.data.SourceIndex;
+
 import io.averon.ps.ParameterServer;
 import io.averon.ps.ParameterServerConfig;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -58,18 +61,19 @@ class SynchronousParityTest {
         }
         float[] expected = reference.params().toFloatVector();
 
-        Dl4jUpdateRule rule = new Dl4jUpdateRule(conf, initial, null);
+        Dl4jUpdateRule rule = new Dl4jUpdateRule(ModelDefinition.of(conf), initial, null);
+        SourceIndex data = examples.asIndex("synthetic");
         ParameterServerConfig psConfig = ParameterServerConfig.builder().token("parity-secret").build();
         try (ParameterServer server = ParameterServer.start(psConfig, initial, 0, rule)) {
             WorkerAssignment assignment = new WorkerAssignment(server.endpoint(), "parity-secret",
-                    server.aeronDirectory(), conf.toJson(), null, plan, BATCH, 0, 30_000, 60_000,
+                    server.aeronDirectory(), ModelDefinition.of(conf), data, PipelineSettings.plain(data.shape()), plan, BATCH, 0, 30_000, 60_000,
                     new WorkerAssignment.Transport(8192, 16 * 1024 * 1024, 1024 * 1024));
             CyclicBarrier joined = new CyclicBarrier(WORKERS);
             ExecutorService pool = Executors.newFixedThreadPool(WORKERS);
             List<Future<WorkerReport>> reports = new ArrayList<>();
             for (int w = 0; w < WORKERS; w++) {
                 TrainingWorker worker = new TrainingWorker(assignment, w, "127.0.0.1");
-                reports.add(pool.submit(() -> worker.run(examples, () -> await(joined), () -> false)));
+                reports.add(pool.submit(() -> worker.run(() -> await(joined), () -> false)));
             }
             for (Future<WorkerReport> f : reports) {
                 WorkerReport r = f.get();

@@ -5,9 +5,11 @@ import io.averon.driver.config.JobConfig;
 import io.averon.jobs.JobCatalog;
 import io.averon.worker.ConfusionMatrix;
 import io.averon.worker.EpochPlan;
-import io.averon.worker.Examples;
+import io.averon.worker.Network;
+import io.averon.worker.data.BatchPipeline;
+import io.averon.worker.data.ExampleReader;
+import io.averon.worker.data.SourceIndex;
 import io.averon.worker.ShardEvaluator;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 import java.util.Arrays;
 
@@ -27,20 +29,25 @@ public final class SingleJvmFit {
         int epochs = config.positive("train.epochs");
         int batch = config.positive("train.batch-size");
         long seed = config.longValue("train.seed");
-        Examples train = job.train().load();
-        Examples test = job.test().load();
-        MultiLayerNetwork net = new MultiLayerNetwork(job.model().clone());
-        net.init();
-        for (int epoch = 0; epoch < epochs; epoch++) {
-            int[] order = new EpochPlan(seed, epoch, 1, train.size()).partition(0);
-            long t0 = System.nanoTime();
-            for (int from = 0; from < order.length; from += batch) {
-                net.fit(train.batch(order, from, Math.min(order.length, from + batch)));
+        Network net = job.model().instantiate();
+        SourceIndex train = job.train();
+        try (ExampleReader reader = train.open()) {
+            for (int epoch = 0; epoch < epochs; epoch++) {
+                int[] order = new EpochPlan(seed, epoch, 1, train.size()).partition(0);
+                long t0 = System.nanoTime();
+                try (BatchPipeline batches = new BatchPipeline(train, reader, job.pipeline().augment(), order, batch,
+                        0, seed, epoch, job.pipeline().badImages(), job.pipeline().threads(),
+                        job.pipeline().prefetch())) {
+                    while (batches.hasNext()) {
+                        net.fit(batches.next().toDataSet());
+                    }
+                }
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                ConfusionMatrix m = new ShardEvaluator(job.model(), job.pipeline().augment(), 256)
+                        .evaluate(net.parameters().toFloatVector(), job.test(), 0, 1);
+                System.out.printf("single-jvm epoch %d/%d: %d images in %.1f s (%.0f img/s), test accuracy %.4f%n",
+                        epoch + 1, epochs, order.length, seconds, order.length / seconds, m.accuracy());
             }
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            ConfusionMatrix m = new ShardEvaluator(job.model(), 256).evaluate(net.params().toFloatVector(), test, 0, 1);
-            System.out.printf("single-jvm epoch %d/%d: %d images in %.1f s (%.0f img/s), test accuracy %.4f%n",
-                    epoch + 1, epochs, order.length, seconds, order.length / seconds, m.accuracy());
         }
     }
 }

@@ -2,6 +2,9 @@ package io.averon.jobs.data;
 
 import io.averon.worker.ExampleSource;
 import io.averon.worker.Examples;
+import io.averon.worker.data.DataShape;
+import io.averon.worker.data.ExampleReader;
+import io.averon.worker.data.SourceIndex;
 import io.averon.worker.InputException;
 import java.io.IOException;
 import java.util.Objects;
@@ -54,8 +57,26 @@ public final class IdxExampleSource implements ExampleSource {
         return numClasses;
     }
 
-    /** Loads with the Hadoop configuration found on the classpath of the JVM that calls it (the executor's). */
+    /**
+     * Plans this dataset on the driver: reads the labels and the images file's header (not its pixels). Executors
+     * load the pixels when they open the index.
+     */
     @Override
+    public SourceIndex index() throws IOException {
+        Configuration conf = new Configuration();
+        int[] labels = readLabels(conf);
+        try (IdxStream in = IdxStream.open(imagesUri, conf)) {
+            IdxHeader header = IdxHeader.read(in, IdxKind.IMAGES);
+            if (header.count() != labels.length) {
+                throw new InputException(imagesUri + ": holds " + header.count() + " images but " + labelsUri
+                        + " holds " + labels.length + " labels; the two files must describe the same examples");
+            }
+            DataShape shape = new DataShape(1, header.rows(), header.columns(), DataShape.numbered(numClasses), false);
+            return new Index(this, labels, shape);
+        }
+    }
+
+    /** Loads with the Hadoop configuration found on the classpath of the JVM that calls it (the executor's). */
     public Examples load() throws IOException {
         return load(new Configuration());
     }
@@ -76,8 +97,8 @@ public final class IdxExampleSource implements ExampleSource {
     }
 
     /**
-     * The number of examples, read from the labels file header alone (a few bytes even when gzipped), so the
-     * driver can plan partitions without decoding images. {@link #load()} validates the rest.
+     * The number of examples, read from the labels file header alone (a few bytes even when gzipped).
+     * {@link #load()} validates the rest.
      */
     public int size() throws IOException {
         return size(new Configuration());
@@ -109,5 +130,49 @@ public final class IdxExampleSource implements ExampleSource {
     @Override
     public String toString() {
         return "IdxExampleSource[images=" + imagesUri + ", labels=" + labelsUri + ", classes=" + numClasses + "]";
+    }
+
+    /** The planned IDX dataset: labels and shape; the pixels are loaded once per reader on the executor. */
+    private static final class Index implements SourceIndex {
+        private static final long serialVersionUID = 1L;
+        private final IdxExampleSource source;
+        private final int[] labels;
+        private final DataShape shape;
+
+        Index(IdxExampleSource source, int[] labels, DataShape shape) {
+            this.source = source;
+            this.labels = labels;
+            this.shape = shape;
+        }
+
+        @Override
+        public String name() {
+            return source.imagesUri;
+        }
+
+        @Override
+        public DataShape shape() {
+            return shape;
+        }
+
+        @Override
+        public int size() {
+            return labels.length;
+        }
+
+        @Override
+        public int label(int example) {
+            return labels[example];
+        }
+
+        @Override
+        public String describe(int example) {
+            return source.imagesUri + "#" + example;
+        }
+
+        @Override
+        public ExampleReader open() throws IOException {
+            return source.load();
+        }
     }
 }

@@ -40,7 +40,7 @@ public final class LeNet {
                 .layer(new DenseLayer.Builder().activation(Activation.RELU).nOut(500).build())
                 .layer(new OutputLayer.Builder(LossFunctions.LossFunction.NEGATIVELOGLIKELIHOOD).nOut(classes)
                         .activation(Activation.SOFTMAX).build())
-                .setInputType(InputType.convolutionalFlat(height, width, channels))
+                .setInputType(InputType.convolutional(height, width, channels))
                 .build();
     }
 }

@@ -1,5 +1,7 @@
 package io.averon.jobs.models;
 
+import io.averon.worker.ModelDefinition;
+
 import io.averon.driver.config.JobConfig;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.nd4j.linalg.learning.config.Adam;
@@ -15,13 +17,13 @@ public final class ModelCatalog {
     private ModelCatalog() {
     }
 
-    public static MultiLayerConfiguration build(JobConfig config, int channels, int height, int width, int classes) {
+    public static ModelDefinition build(JobConfig config, int channels, int height, int width, int classes) {
         String architecture = config.oneOf("model.architecture", "lenet");
         IUpdater updater = updater(config);
         long seed = config.longValue("model.seed");
         double l2 = config.number("model.l2");
         return switch (architecture) {
-            case "lenet" -> LeNet.build(updater, seed, l2, channels, height, width, classes);
+            case "lenet" -> ModelDefinition.of(LeNet.build(updater, seed, l2, channels, height, width, classes));
             default -> throw new IllegalStateException("unreachable: " + architecture);
         };
     }
