@@ -2,15 +2,10 @@ package io.averon.jobs;
 
 import io.averon.driver.JobSpec;
 import io.averon.driver.config.JobConfig;
-import io.averon.jobs.data.FashionMnist;
-import io.averon.jobs.data.IdxExampleSource;
 import io.averon.jobs.models.ModelCatalog;
-import io.averon.worker.ExampleSource;
 import io.averon.worker.ModelDefinition;
 import io.averon.worker.data.DataShape;
-import io.averon.worker.data.PipelineSettings;
 import io.averon.worker.data.SourceIndex;
-import io.averon.worker.FirstExamples;
 import io.averon.worker.InputException;
 
 import java.io.File;
@@ -27,8 +22,6 @@ public final class JobCatalog {
     /** Jobs shipped with Averon. */
     public static final List<String> BUILT_IN = List.of("fashion-mnist-lenet");
 
-    private static final String[] FASHION_CLASSES = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
-        "Shirt", "Sneaker", "Bag", "Ankle boot"};
 
     private JobCatalog() {
     }
@@ -51,37 +44,18 @@ public final class JobCatalog {
         }
     }
 
-    /** Builds the job: network and datasets. Reads only file headers. */
+    /** Builds the job: plans its datasets (listing and counting, no decoding) and builds its network. */
     public static JobSpec spec(JobConfig config) throws IOException {
-        config.oneOf("dataset.format", "idx");
-        int classes = config.positive("dataset.num-classes");
-        String dir = config.string("dataset.dir");
-        if (dir.equals(FashionMnist.DEFAULT_DIRECTORY)) {
-            // The default location falls back to the launcher's download cache when the Debian package is absent.
-            dir = FashionMnist.locate(dir).directory();
+        SourceIndex train = DatasetCatalog.train(config).index();
+        SourceIndex test = DatasetCatalog.test(config).index();
+        DataShape shape = train.shape();
+        if (!shape.classNames().equals(test.shape().classNames()) || shape.segmentation() != test.shape().segmentation()) {
+            throw new InputException("test set " + test.name() + " has classes " + test.shape().classNames()
+                    + " but training set " + train.name() + " has " + shape.classNames());
         }
-        ExampleSource train = new IdxExampleSource(join(dir, config.string("dataset.train-images")),
-                join(dir, config.string("dataset.train-labels")), classes);
-        ExampleSource test = new IdxExampleSource(join(dir, config.string("dataset.test-images")),
-                join(dir, config.string("dataset.test-labels")), classes);
-        int trainLimit = config.nonNegative("dataset.train-limit");
-        int testLimit = config.nonNegative("dataset.test-limit");
-        if (trainLimit > 0) {
-            train = new FirstExamples(train, trainLimit);
-        }
-        if (testLimit > 0) {
-            test = new FirstExamples(test, testLimit);
-        }
-        SourceIndex trainIndex = train.index();
-        SourceIndex testIndex = test.index();
-        DataShape shape = trainIndex.shape();
         ModelDefinition model = ModelCatalog.build(config, shape.channels(), shape.height(), shape.width(),
                 shape.classes());
-        return new JobSpec(config.string("job.name"), model, trainIndex, testIndex,
-                PipelineSettings.plain(shape), config);
-    }
-
-    private static String join(String dir, String name) {
-        return dir.endsWith("/") ? dir + name : dir + "/" + name;
+        return new JobSpec(config.string("job.name"), model, train, test, PipelineCatalog.settings(config, train),
+                config);
     }
 }

@@ -125,6 +125,25 @@ public final class JobConfig {
         return typed(key, () -> config.getBytes(key));
     }
 
+    /** A list of strings (e.g. class names). */
+    public java.util.List<String> strings(String key) {
+        return typed(key, () -> config.getStringList(key));
+    }
+
+    /** A list of numbers (e.g. per-channel means). */
+    public double[] numbers(String key) {
+        return typed(key, () -> config.getDoubleList(key)).stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    /** A number in [min, max], or an error naming the key and the range. */
+    public double within(String key, double min, double max) {
+        double v = number(key);
+        if (!(v >= min && v <= max)) {
+            throw new InputException("config key " + key + " must be in [" + min + ", " + max + "], got " + v);
+        }
+        return v;
+    }
+
     private static <T> T typed(String key, java.util.function.Supplier<T> read) {
         try {
             return read.get();

@@ -7,6 +7,7 @@ import io.averon.worker.data.ExampleReader;
 import io.averon.worker.data.SourceIndex;
 import io.averon.worker.InputException;
 import java.io.IOException;
+import java.util.List;
 import java.util.Objects;
 import org.apache.hadoop.conf.Configuration;
 
@@ -29,8 +30,16 @@ public final class IdxExampleSource implements ExampleSource {
     private final String imagesUri;
     private final String labelsUri;
     private final int numClasses;
+    private final List<String> classNames;
 
     public IdxExampleSource(String imagesUri, String labelsUri, int numClasses) {
+        this(imagesUri, labelsUri, numClasses, List.of());
+    }
+
+    /**
+     * @param classNames names in label order, or empty for numbered classes
+     */
+    public IdxExampleSource(String imagesUri, String labelsUri, int numClasses, List<String> classNames) {
         this.imagesUri = Objects.requireNonNull(imagesUri, "imagesUri");
         this.labelsUri = Objects.requireNonNull(labelsUri, "labelsUri");
         if (numClasses < 1 || numClasses > MAX_CLASSES) {
@@ -38,6 +47,11 @@ public final class IdxExampleSource implements ExampleSource {
                     + " for IDX byte labels, got " + numClasses);
         }
         this.numClasses = numClasses;
+        if (!classNames.isEmpty() && classNames.size() != numClasses) {
+            throw new InputException(imagesUri + ": " + classNames.size() + " class names given (dataset.class-names) "
+                    + "for " + numClasses + " classes (dataset.num-classes)");
+        }
+        this.classNames = List.copyOf(classNames);
     }
 
     @Override
@@ -71,7 +85,8 @@ public final class IdxExampleSource implements ExampleSource {
                 throw new InputException(imagesUri + ": holds " + header.count() + " images but " + labelsUri
                         + " holds " + labels.length + " labels; the two files must describe the same examples");
             }
-            DataShape shape = new DataShape(1, header.rows(), header.columns(), DataShape.numbered(numClasses), false);
+            DataShape shape = new DataShape(1, header.rows(), header.columns(),
+                    classNames.isEmpty() ? DataShape.numbered(numClasses) : classNames, false);
             return new Index(this, labels, shape);
         }
     }
