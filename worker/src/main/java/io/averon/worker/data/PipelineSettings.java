@@ -28,7 +28,7 @@ public record PipelineSettings(AugmentSpec augment, BadImagePolicy badImages, in
 
     /** Plain settings: no augmentation beyond scaling to [0, 1], skip bad images, one thread, 4 batches ahead. */
     public static PipelineSettings plain(DataShape shape) {
-        return new PipelineSettings(AugmentSpec.builder().channels(shape.channels()).height(shape.height())
-                .width(shape.width()).build(), BadImagePolicy.SKIP, 1, 4, false);
+        return new PipelineSettings(AugmentSpec.builder(shape.channels(), shape.height(), shape.width()).build(),
+                BadImagePolicy.SKIP, 1, 4, false);
     }
 }
