@@ -2,7 +2,7 @@ package io.averon.driver;
 
 import io.averon.worker.ConfusionMatrix;
 import io.averon.worker.ModelDefinition;
-import io.averon.worker.augment.AugmentSpec;
+import io.averon.worker.data.PipelineSettings;
 import io.averon.worker.data.SourceIndex;
 import io.averon.worker.ShardEvaluator;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -31,12 +31,12 @@ public final class TestSetEvaluation {
     }
 
     public ConfusionMatrix evaluate(ModelDefinition model, float[] parameters, SourceIndex test,
-                                    AugmentSpec preprocessing) {
+                                    PipelineSettings pipeline) {
         Broadcast<float[]> shared = sc.broadcast(parameters);
         try {
             List<Integer> ids = IntStream.range(0, shards).boxed().collect(Collectors.toList());
             List<ConfusionMatrix> parts = sc.parallelize(ids, shards)
-                    .map(new ShardTask(model, test, preprocessing, shared, shards, batchSize))
+                    .map(new ShardTask(model, test, pipeline, shared, shards, batchSize))
                     .collect();
             ConfusionMatrix total = parts.get(0);
             for (int i = 1; i < parts.size(); i++) {
@@ -52,16 +52,16 @@ public final class TestSetEvaluation {
         private static final long serialVersionUID = 1L;
         private final ModelDefinition model;
         private final SourceIndex test;
-        private final AugmentSpec preprocessing;
+        private final PipelineSettings pipeline;
         private final Broadcast<float[]> parameters;
         private final int shards;
         private final int batchSize;
 
-        ShardTask(ModelDefinition model, SourceIndex test, AugmentSpec preprocessing, Broadcast<float[]> parameters,
+        ShardTask(ModelDefinition model, SourceIndex test, PipelineSettings pipeline, Broadcast<float[]> parameters,
                   int shards, int batchSize) {
             this.model = model;
             this.test = test;
-            this.preprocessing = preprocessing;
+            this.pipeline = pipeline;
             this.parameters = parameters;
             this.shards = shards;
             this.batchSize = batchSize;
@@ -70,7 +70,7 @@ public final class TestSetEvaluation {
         @Override
         public ConfusionMatrix call(Integer shard) {
             try {
-                return new ShardEvaluator(model, preprocessing, batchSize)
+                return new ShardEvaluator(model, pipeline, batchSize)
                         .evaluate(parameters.value(), test, shard, shards);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read test set " + test.name(), e);

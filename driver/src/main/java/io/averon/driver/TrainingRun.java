@@ -163,7 +163,7 @@ public final class TrainingRun {
                             : reports.stream().mapToDouble(WorkerReport::lossSum).sum() / reportedSteps;
                     Snapshot snapshot = snapshot(server, rule);
                     ConfusionMatrix matrix = evaluation.evaluate(job.model(), snapshot.parameters, job.test(),
-                            job.pipeline().augment());
+                            job.pipeline());
                     BadImages bad = new BadImages();
                     reports.forEach(r -> bad.merge(r.badImages()));
                     int ready = reports.stream().mapToInt(WorkerReport::batchesReady).sum();

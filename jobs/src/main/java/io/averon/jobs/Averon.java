@@ -48,6 +48,7 @@ public final class Averon {
                         .getResourceAsStream(JobConfig.DEFAULTS_RESOURCE).readAllBytes()));
                 case "train" -> train(cli, out);
                 case "evaluate" -> evaluate(cli, out);
+                case "prepare" -> prepare(cli, out);
                 default -> throw new IllegalStateException(cli.command());
             }
             return 0;
@@ -84,6 +85,13 @@ public final class Averon {
         }
     }
 
+    private static void prepare(CommandLine cli, PrintStream out) throws IOException {
+        JobConfig config = JobCatalog.config(cli.job(), cli.overrides());
+        try (JavaSparkContext sc = new JavaSparkContext(SparkSetup.sparkConf(config, cli.master()))) {
+            throw new UnsupportedOperationException();
+        }
+    }
+
     private static void evaluate(CommandLine cli, PrintStream out) throws IOException {
         JobConfig config = JobCatalog.config(cli.job(), cli.overrides());
         JobSpec job = JobCatalog.spec(config);
@@ -107,7 +115,7 @@ public final class Averon {
             int shards = Math.max(1, sc.defaultParallelism());
             ConfusionMatrix matrix = new TestSetEvaluation(sc, shards, 256)
                     .evaluate(net.definition(), net.parameters().toFloatVector(), job.test(),
-                            job.pipeline().augment());
+                            job.pipeline());
             out.printf("%s on %s: accuracy %.4f, loss %.4f over %d examples%n", modelPath, job.test().name(),
                     matrix.accuracy(), matrix.meanLoss(), matrix.total());
             out.print(matrix.render(job.classNames()));

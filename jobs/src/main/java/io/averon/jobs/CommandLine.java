@@ -11,7 +11,7 @@ import java.util.List;
  * [--model PATH]}.
  */
 public record CommandLine(String command, String job, String master, List<String> overrides, String resume,
-                          String runDirectory, String model) {
+                          String runDirectory, String model, String output) {
 
     public static final String USAGE = String.join("\n",
             "usage: averon <command> [options]",
@@ -19,6 +19,9 @@ public record CommandLine(String command, String job, String master, List<String
             "commands:",
             "  train <job>       train a job (a name from conf/jobs/ or a path to a .conf file)",
             "  evaluate <job>    evaluate a saved model on the job's test set (--model PATH, or --run-dir DIR)",
+            "  prepare <job> <output-dir>",
+            "                    decode, resize and pack the job's dataset once into shards (any Hadoop FileSystem)",
+            "                    for fast repeated epochs; train from them with dataset.format = prepared",
             "  jobs              list the built-in jobs",
             "  config            print every configuration key with its default and meaning",
             "",
@@ -33,12 +36,14 @@ public record CommandLine(String command, String job, String master, List<String
 
     public static CommandLine parse(String[] args) {
         if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
-            return new CommandLine("help", null, null, List.of(), null, null, null);
+            return new CommandLine("help", null, null, List.of(), null, null, null, null);
         }
         String command = args[0];
-        if (!List.of("train", "evaluate", "jobs", "config").contains(command)) {
-            throw new InputException("unknown command '" + command + "' (expected train, evaluate, jobs or config)");
+        if (!List.of("train", "evaluate", "prepare", "jobs", "config").contains(command)) {
+            throw new InputException("unknown command '" + command
+                    + "' (expected train, evaluate, prepare, jobs or config)");
         }
+        String output = null;
         String job = null;
         String master = null;
         String resume = null;
@@ -65,24 +70,31 @@ public record CommandLine(String command, String job, String master, List<String
                 case "--run-dir" -> runDir = value(args, ++i, a);
                 case "--model" -> model = value(args, ++i, a);
                 case "-h", "--help" -> {
-                    return new CommandLine("help", null, null, List.of(), null, null, null);
+                    return new CommandLine("help", null, null, List.of(), null, null, null, null);
                 }
                 default -> {
                     if (a.startsWith("--")) {
                         throw new InputException("unknown option " + a + "\n" + USAGE);
                     }
-                    if (job != null) {
+                    if (job == null) {
+                        job = a;
+                    } else if (command.equals("prepare") && output == null) {
+                        output = a;
+                    } else {
                         throw new InputException("unexpected argument '" + a + "' (job is already " + job + ")");
                     }
-                    job = a;
                 }
             }
+        }
+        if (command.equals("prepare") && (job == null || output == null)) {
+            throw new InputException("averon prepare needs a job and an output directory, e.g. averon prepare "
+                    + "my-images.conf hdfs:///datasets/my-images-prepared");
         }
         if ((command.equals("train") || command.equals("evaluate")) && job == null) {
             throw new InputException("averon " + command + " needs a job, e.g. averon " + command
                     + " fashion-mnist-lenet");
         }
-        return new CommandLine(command, job, master, List.copyOf(overrides), resume, runDir, model);
+        return new CommandLine(command, job, master, List.copyOf(overrides), resume, runDir, model, output);
     }
 
     private static String value(String[] args, int i, String option) {

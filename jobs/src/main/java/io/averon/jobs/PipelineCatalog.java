@@ -25,7 +25,7 @@ public final class PipelineCatalog {
                     + train.name() + " is a segmentation dataset");
         }
         return new PipelineSettings(spec, DatasetCatalog.badImagePolicy(config), config.positive("pipeline.threads"),
-                config.positive("pipeline.prefetch"), balanced);
+                config.positive("pipeline.prefetch"), balanced, config.within("train.label-smoothing", 0, 0.99));
     }
 
     /** The augment block as a spec; a value out of range stops the job naming the key. */

@@ -13,11 +13,37 @@ public final class ModelReplica {
     private final Network net;
     private final FloatBuffer parameterMemory;
     private final FloatBuffer gradientMemory;
+    /** [from, to) ranges of the flat gradient that are updates, not gradients (batch norm's running statistics). */
+    private final int[] statisticRanges;
 
     public ModelReplica(ModelDefinition definition) {
         this.net = definition.instantiate();
         this.parameterMemory = net.parameters().data().asNioFloat();
         this.gradientMemory = net.flattenedGradients().data().asNioFloat();
+        this.statisticRanges = statisticRanges(net);
+    }
+
+    /**
+     * Where the flat gradient holds running-statistic updates: DL4J's batch norm passes its new running mean and
+     * variance deltas through the gradient, already per batch, and its own updater exempts them from the division by
+     * the minibatch size. The same exemption here keeps them per batch; the server's weighted average then moves the
+     * single authoritative running statistics by the batch-size-weighted mean of the workers' deltas.
+     */
+    private static int[] statisticRanges(Network net) {
+        // The flat gradient holds each layer's parameters in layer order, and within a layer in its table's order.
+        java.util.List<Integer> ranges = new java.util.ArrayList<>();
+        int offset = 0;
+        for (org.deeplearning4j.nn.api.Layer layer : net.layers()) {
+            for (var e : layer.paramTable(false).entrySet()) {
+                int length = (int) e.getValue().length();
+                if (!layer.updaterDivideByMinibatch(e.getKey())) {
+                    ranges.add(offset);
+                    ranges.add(offset + length);
+                }
+                offset += length;
+            }
+        }
+        return ranges.stream().mapToInt(Integer::intValue).toArray();
     }
 
     public int parameterCount() {
@@ -43,8 +69,13 @@ public final class ModelReplica {
         gradientMemory.clear();
         gradientMemory.get(out);
         float scale = 1f / batch.numExamples();
-        for (int i = 0; i < out.length; i++) {
-            out[i] *= scale;
+        int from = 0;
+        for (int r = 0; r <= statisticRanges.length; r += 2) {
+            int to = r < statisticRanges.length ? statisticRanges[r] : out.length;
+            for (int i = from; i < to; i++) {
+                out[i] *= scale;
+            }
+            from = r < statisticRanges.length ? statisticRanges[r + 1] : out.length;
         }
         return loss;
     }

@@ -1,9 +1,8 @@
 package io.averon.worker;
 
-import io.averon.worker.augment.AugmentSpec;
-import io.averon.worker.data.BadImagePolicy;
 import io.averon.worker.data.BatchPipeline;
 import io.averon.worker.data.ExampleReader;
+import io.averon.worker.data.PipelineSettings;
 import io.averon.worker.data.SourceIndex;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -17,15 +16,15 @@ import java.io.IOException;
  */
 public final class ShardEvaluator {
     private final ModelDefinition model;
-    private final AugmentSpec preprocessing;
+    private final PipelineSettings pipeline;
     private final int batchSize;
 
     /**
-     * @param preprocessing the job's preprocessing; its random parts are not applied here
+     * @param pipeline the job's input pipeline; its random parts are not applied here
      */
-    public ShardEvaluator(ModelDefinition model, AugmentSpec preprocessing, int batchSize) {
+    public ShardEvaluator(ModelDefinition model, PipelineSettings pipeline, int batchSize) {
         this.model = model;
-        this.preprocessing = preprocessing;
+        this.pipeline = pipeline.forEvaluation();
         this.batchSize = batchSize;
     }
 
@@ -40,8 +39,7 @@ public final class ShardEvaluator {
         int classes = data.shape().classes();
         ConfusionMatrix matrix = new ConfusionMatrix(classes);
         try (ExampleReader reader = data.open();
-             BatchPipeline batches = new BatchPipeline(data, reader, preprocessing.forEvaluation(), order, batchSize,
-                     0, 0, 0, BadImagePolicy.SKIP, 1, 2)) {
+             BatchPipeline batches = new BatchPipeline(data, reader, pipeline, order, batchSize, 0, 0, 0)) {
             while (batches.hasNext()) {
                 BatchPipeline.Batch batch = batches.next();
                 if (batch.size() == 0) {

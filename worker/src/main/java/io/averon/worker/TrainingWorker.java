@@ -84,9 +84,8 @@ public final class TrainingWorker {
             }
             skipped = (int) Math.max(0, Math.min(client.step() - assignment.epochStartStep(), Integer.MAX_VALUE));
             replica.parameters(client.parameters());
-            try (BatchPipeline batches = new BatchPipeline(data, reader, settings.augment(), order, batch, skipped,
-                    assignment.plan().seed(), plan.epoch(), settings.badImages(), settings.threads(),
-                    settings.prefetch())) {
+            try (BatchPipeline batches = new BatchPipeline(data, reader, settings, order, batch, skipped,
+                    plan.seed(), plan.epoch())) {
                 afterRegistration.run();
                 while (batches.hasNext() && !cancelled.getAsBoolean()) {
                     long t0 = System.nanoTime();

@@ -290,6 +290,9 @@ public final class JobConfig {
         if (value.matches("-?\\d+(\\.\\d+)?([eE]-?\\d+)?") || value.equals("true") || value.equals("false")) {
             return value;
         }
+        if (value.startsWith("[") || value.startsWith("\"")) {
+            return value; // a HOCON list (dataset.class-names=[a, b]) or an explicitly quoted string
+        }
         return com.typesafe.config.ConfigUtil.quoteString(value);
     }
 }

@@ -35,15 +35,14 @@ public final class SingleJvmFit {
             for (int epoch = 0; epoch < epochs; epoch++) {
                 int[] order = new EpochPlan(seed, epoch, 1, train.size()).partition(0);
                 long t0 = System.nanoTime();
-                try (BatchPipeline batches = new BatchPipeline(train, reader, job.pipeline().augment(), order, batch,
-                        0, seed, epoch, job.pipeline().badImages(), job.pipeline().threads(),
-                        job.pipeline().prefetch())) {
+                try (BatchPipeline batches = new BatchPipeline(train, reader, job.pipeline(), order, batch,
+                        0, seed, epoch)) {
                     while (batches.hasNext()) {
                         net.fit(batches.next().toDataSet());
                     }
                 }
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                ConfusionMatrix m = new ShardEvaluator(job.model(), job.pipeline().augment(), 256)
+                ConfusionMatrix m = new ShardEvaluator(job.model(), job.pipeline(), 256)
                         .evaluate(net.parameters().toFloatVector(), job.test(), 0, 1);
                 System.out.printf("single-jvm epoch %d/%d: %d images in %.1f s (%.0f img/s), test accuracy %.4f%n",
                         epoch + 1, epochs, order.length, seconds, order.length / seconds, m.accuracy());

@@ -39,6 +39,7 @@ public final class BatchPipeline implements AutoCloseable {
     private final long seed;
     private final int epoch;
     private final BadImagePolicy policy;
+    private final float labelSmoothing;
     private final BadImages bad;
     private final ExecutorService threads;
     private final ThreadLocal<Preprocessor> preprocessors;
@@ -52,15 +53,15 @@ public final class BatchPipeline implements AutoCloseable {
     /**
      * @param order      the worker's examples in training order
      * @param firstBatch index of the first batch to produce (a retried task skips batches already trained)
-     * @param threads    prefetch threads (at least 1)
-     * @param prefetch   batches kept in flight ahead of the consumer (at least 1)
      */
-    public BatchPipeline(SourceIndex index, ExampleReader reader, AugmentSpec spec, int[] order, int batchSize,
-                         int firstBatch, long seed, int epoch, BadImagePolicy policy, int threads, int prefetch) {
-        if (batchSize <= 0 || threads <= 0 || prefetch <= 0) {
-            throw new IllegalArgumentException("batch size, threads and prefetch must be positive, were " + batchSize
-                    + ", " + threads + ", " + prefetch);
+    public BatchPipeline(SourceIndex index, ExampleReader reader, PipelineSettings settings, int[] order,
+                         int batchSize, int firstBatch, long seed, int epoch) {
+        if (batchSize <= 0) {
+            throw new IllegalArgumentException("batch size must be positive, was " + batchSize);
         }
+        AugmentSpec spec = settings.augment();
+        int threads = settings.threads();
+        int prefetch = settings.prefetch();
         this.index = index;
         this.reader = reader;
         this.spec = spec;
@@ -68,7 +69,8 @@ public final class BatchPipeline implements AutoCloseable {
         this.batchSize = batchSize;
         this.seed = seed;
         this.epoch = epoch;
-        this.policy = policy;
+        this.policy = settings.badImages();
+        this.labelSmoothing = (float) settings.labelSmoothing();
         this.bad = new BadImages();
         this.batches = (order.length + batchSize - 1) / batchSize;
         this.prefetch = prefetch;
@@ -174,7 +176,10 @@ public final class BatchPipeline implements AutoCloseable {
                 }
             } else {
                 preprocessor.apply(item.image(), rng, features, n * imageLength);
-                labels[n * classes + item.label()] = 1f;
+                if (labelSmoothing > 0) {
+                    java.util.Arrays.fill(labels, n * classes, (n + 1) * classes, labelSmoothing / classes);
+                }
+                labels[n * classes + item.label()] = 1f - labelSmoothing + labelSmoothing / classes;
             }
             n++;
         }
