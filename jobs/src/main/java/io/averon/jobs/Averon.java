@@ -40,6 +40,10 @@ public final class Averon {
     /** Runs one command; returns the process exit status. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         try {
+            if (args.length > 0 && args[0].equals("generate-shapes")) {
+                generateShapes(args, out);
+                return 0;
+            }
             CommandLine cli = CommandLine.parse(args);
             switch (cli.command()) {
                 case "help" -> out.println(CommandLine.USAGE);
@@ -83,6 +87,45 @@ public final class Averon {
         try (JavaSparkContext sc = new JavaSparkContext(SparkSetup.sparkConf(config, cli.master()))) {
             return new TrainingRun(sc, job, new RunOptions(cli.runDirectory(), cli.resume(), out)).run();
         }
+    }
+
+    /** {@code averon generate-shapes <dir> [--train N] [--test N] [--size S] [--seed N]}. */
+    private static void generateShapes(String[] args, PrintStream out) throws IOException {
+        String dir = null;
+        int train = 1000;
+        int test = 200;
+        int size = 64;
+        long seed = 1;
+        for (int i = 1; i < args.length; i++) {
+            String a = args[i];
+            if (a.startsWith("--")) {
+                if (i + 1 >= args.length || !args[i + 1].matches("\\d+")) {
+                    throw new InputException(a + " needs a whole number");
+                }
+                int v = Integer.parseInt(args[++i]);
+                switch (a) {
+                    case "--train" -> train = v;
+                    case "--test" -> test = v;
+                    case "--size" -> size = v;
+                    case "--seed" -> seed = v;
+                    default -> throw new InputException("unknown option " + a + " (generate-shapes takes --train, "
+                            + "--test, --size, --seed)");
+                }
+            } else if (dir == null) {
+                dir = a;
+            } else {
+                throw new InputException("unexpected argument '" + a + "'");
+            }
+        }
+        if (dir == null) {
+            throw new InputException("averon generate-shapes needs an output directory");
+        }
+        if (size < 16 || train < 1 || test < 1) {
+            throw new InputException("generate-shapes needs --size >= 16 and at least one training and test image");
+        }
+        new io.averon.jobs.data.ShapesDataset(size, seed).write(dir, train, test);
+        out.printf("wrote %d training and %d test %dx%d shape images with masks (classes %s) to %s%n", train, test,
+                size, size, io.averon.jobs.data.ShapesDataset.CLASSES, dir);
     }
 
     private static void prepare(CommandLine cli, PrintStream out) throws IOException {

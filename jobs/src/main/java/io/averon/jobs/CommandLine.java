@@ -22,6 +22,8 @@ public record CommandLine(String command, String job, String master, List<String
             "  prepare <job> <output-dir>",
             "                    decode, resize and pack the job's dataset once into shards (any Hadoop FileSystem)",
             "                    for fast repeated epochs; train from them with dataset.format = prepared",
+            "  generate-shapes <dir> [--train N] [--test N] [--size S] [--seed N]",
+            "                    write a synthetic segmentation dataset (shapes with VOC-style masks)",
             "  jobs              list the built-in jobs",
             "  config            print every configuration key with its default and meaning",
             "",
