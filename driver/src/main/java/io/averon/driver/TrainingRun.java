@@ -145,6 +145,10 @@ public final class TrainingRun {
                         "batch_size", batch, "epochs", epochs, "start_epoch", startEpoch, "start_step", startStep,
                         "model", fingerprint, "master", sc.master()));
                 TestSetEvaluation evaluation = new TestSetEvaluation(sc, workers, 256);
+                int patience = config.nonNegative("train.early-stopping-patience");
+                double minDelta = config.number("train.early-stopping-min-delta");
+                double best = Double.NEGATIVE_INFINITY;
+                int sinceBest = 0;
                 for (int epoch = startEpoch; epoch < epochs; epoch++) {
                     rule.epoch(epoch);
                     long epochStartStep = server.step() - (epoch == startEpoch ? stepInEpoch : 0);
@@ -173,10 +177,12 @@ public final class TrainingRun {
                             trainLoss, matrix.accuracy(), matrix.meanLoss());
                     summaries.add(summary);
                     ServerStats stats = server.stats();
-                    out.printf("epoch %d/%d: %d images in %.1f s (%.0f img/s), train loss %.4f, test accuracy %.4f, "
+                    out.printf("epoch %d/%d: %d images in %.1f s (%.0f img/s), train loss %.4f, test accuracy %.4f%s, "
                                     + "test loss %.4f, %d steps, dropped %d, rejected %d, input ready %.1f%%, "
                                     + "bad images %d — checkpoint %s%n",
                             epoch + 1, epochs, examples, seconds, summary.imagesPerSecond(), trainLoss, matrix.accuracy(),
+                            job.train().shape().segmentation()
+                                    ? String.format(", mean IoU %.4f", matrix.meanIntersectionOverUnion()) : "",
                             matrix.meanLoss(), steps, stats.droppedFromStep(), stats.rejectedMessages(),
                             reportedSteps == 0 ? 100.0 : 100.0 * ready / reportedSteps, bad.count(), location);
                     if (bad.count() > 0) {
@@ -188,8 +194,30 @@ public final class TrainingRun {
                     fieldsOfEpoch.put("batches_ready", ready);
                     fieldsOfEpoch.put("mean_iou", matrix.meanIntersectionOverUnion());
                     metrics.write("epoch", fieldsOfEpoch);
-                    if (epoch == epochs - 1) {
+                    double score = job.train().shape().segmentation()
+                            ? matrix.meanIntersectionOverUnion() : matrix.accuracy();
+                    if (score > best + minDelta) {
+                        best = score;
+                        sinceBest = 0;
+                    } else {
+                        sinceBest++;
+                    }
+                    boolean stopEarly = patience > 0 && sinceBest >= patience && epoch < epochs - 1;
+                    if (stopEarly) {
+                        out.printf("early stopping after epoch %d: no %s gain above %.4f for %d epoch(s) "
+                                        + "(best %.4f)%n", epoch + 1,
+                                job.train().shape().segmentation() ? "mean IoU" : "accuracy", minDelta, patience, best);
+                        metrics.write("early_stop", fields("epoch", epoch + 1, "best", best));
+                    }
+                    if (epoch == epochs - 1 || stopEarly) {
                         out.print(matrix.render(job.classNames()));
+                        if (job.train().shape().segmentation()) {
+                            out.printf("pixel accuracy %.4f, mean IoU %.4f%n", matrix.accuracy(),
+                                    matrix.meanIntersectionOverUnion());
+                        }
+                    }
+                    if (stopEarly) {
+                        break;
                     }
                 }
                 Snapshot last = snapshot(server, rule);
