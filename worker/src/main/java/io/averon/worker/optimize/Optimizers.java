@@ -1,6 +1,14 @@
 package io.averon.worker.optimize;
 
-import org.nd4j.linalg.learning.config.AdaGrad;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.recurrent.Bidirectional;
+import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Nesterovs;
@@ -25,8 +33,14 @@ import java.util.Locale;
  * {@code applyLR = true} does exactly that: it runs after the updater and adds {@code lr * wd * param} to the update,
  * so the step is {@code param -= adamStep + lr * wd * param}, PyTorch's {@code AdamW} rule. Hence
  * {@code of("adamw", ...)} returns a plain {@link Adam} and {@code regularization("adamw", l1, l2, wd)} returns the
- * {@link WeightDecay}; both are needed, the second passed to the network builder's {@code regularization(...)}
- * (weights) and, if wanted, {@code regularizationBias(...)}.
+ * {@link WeightDecay}; both are needed.
+ *
+ * <p>Where to put the list: NOT on the global {@code NeuralNetConfiguration.Builder.regularization(...)} (nor DL4J's
+ * own global {@code weightDecay(...)}): in DL4J 1.0.0-M2.1 the global list is copied into each layer and then merged
+ * into it again by {@code LayerValidation}, which de-duplicates L1 and L2 but not {@code WeightDecay}, so every layer
+ * ends up with the weight decay twice and decays at twice the rate. Set it per layer
+ * ({@code Layer.Builder.regularization(...)}) or, simplest, call {@link #applyRegularization} on the built
+ * configuration.
  *
  * <p>For every other optimizer {@code weightDecay} follows PyTorch's {@code weight_decay}: it is coupled L2, i.e.
  * {@code wd * param} added to the gradient before the updater, which is DL4J's {@link L2Regularization}. For plain SGD
@@ -76,7 +90,8 @@ public final class Optimizers {
             }
             case "adagrad" -> {
                 requireEpsilon(n, epsilon);
-                yield new AdaGrad(lr, epsilon);
+                // DL4J's own AdaGrad loses a schedule when the builder clones it into the layers.
+                yield new ScheduledAdaGrad(lr, epsilon);
             }
             default -> throw new IllegalStateException("unreachable: " + n);
         };
@@ -86,7 +101,8 @@ public final class Optimizers {
      * The DL4J regularization list for an optimizer: {@link L1Regularization} if {@code l1 > 0}, an
      * {@link L2Regularization} of {@code l2} (plus {@code weightDecay} unless the optimizer is "adamw") if positive,
      * and for "adamw" a decoupled {@link WeightDecay}({@code weightDecay}, applyLR = true) if {@code weightDecay > 0}.
-     * Zero coefficients contribute nothing; the list may be empty.
+     * Zero coefficients contribute nothing; the list may be empty. Put it on the layers with
+     * {@link #applyRegularization}, not on the global builder (see the class comment).
      *
      * @throws IllegalArgumentException for an unknown name or a negative or non-finite coefficient
      */
@@ -108,6 +124,51 @@ public final class Optimizers {
             list.add(new WeightDecay(weightDecay, true));
         }
         return list;
+    }
+
+    /**
+     * Sets the weight and bias regularization of every layer with trainable parameters in a built configuration
+     * (replacing, not merging with, what the builder put there), then the configuration can be serialized or
+     * instantiated. Frozen layers are left alone: their parameters take no update.
+     *
+     * @param weights regularization of weights (e.g. {@link #regularization}); empty for none
+     * @param biases  regularization of biases; empty for none (the usual choice for weight decay)
+     */
+    public static void applyRegularization(MultiLayerConfiguration configuration, List<Regularization> weights,
+                                           List<Regularization> biases) {
+        for (NeuralNetConfiguration layerConf : configuration.getConfs()) {
+            setRegularization(layerConf.getLayer(), weights, biases);
+        }
+    }
+
+    /** {@link #applyRegularization(MultiLayerConfiguration, List, List)} for a ComputationGraph configuration. */
+    public static void applyRegularization(ComputationGraphConfiguration configuration, List<Regularization> weights,
+                                           List<Regularization> biases) {
+        for (GraphVertex vertex : configuration.getVertices().values()) {
+            if (vertex instanceof LayerVertex layerVertex) {
+                setRegularization(layerVertex.getLayerConf().getLayer(), weights, biases);
+            }
+        }
+    }
+
+    private static void setRegularization(Layer layer, List<Regularization> weights, List<Regularization> biases) {
+        if (layer instanceof BaseLayer base) {
+            base.setRegularization(copies(weights));
+            base.setRegularizationBias(copies(biases));
+        } else if (layer instanceof BaseWrapperLayer wrapper) {
+            setRegularization(wrapper.getUnderlying(), weights, biases);
+        } else if (layer instanceof Bidirectional bidirectional) {
+            setRegularization(bidirectional.getFwd(), weights, biases);
+            setRegularization(bidirectional.getBwd(), weights, biases);
+        }
+    }
+
+    private static List<Regularization> copies(List<Regularization> list) {
+        List<Regularization> copy = new ArrayList<>(list.size());
+        for (Regularization r : list) {
+            copy.add(r.clone());
+        }
+        return copy;
     }
 
     private static String normalise(String name) {
