@@ -62,6 +62,8 @@ public final class Optimizers {
      * @param beta2    second-moment decay for "adam"/"adamw", and the squared-gradient decay (DL4J's
      *                 {@code rmsDecay}) for "rmsprop"; ignored otherwise
      * @param epsilon  denominator guard for "adam", "adamw", "rmsprop", "adagrad"; ignored otherwise
+     * @return sgd: {@link Sgd}; momentum: {@link Momentum}; nesterov: {@link Nesterovs}; adam and adamw:
+     *         {@link Adam}; rmsprop: {@link RmsProp}; adagrad: {@link ScheduledAdaGrad}
      * @throws IllegalArgumentException for an unknown name or an out-of-range argument the optimizer uses
      */
     public static IUpdater of(String name, ISchedule lr, double momentum, double beta1, double beta2,
