@@ -100,7 +100,8 @@ public final class TrainingRun {
         int startEpoch = 0;
         long startStep = 0;
         long stepInEpoch = 0;
-        float[] parameters = initial.parameters().toFloatVector();
+        float[] parameters = job.initialParameters() != null ? job.initialParameters()
+                : initial.parameters().toFloatVector();
         float[] updaterState = null;
         if (resumed != null) {
             CheckpointState s = resumed.state();
@@ -334,7 +335,7 @@ public final class TrainingRun {
                 batch,
                 epochStartStep, config.millis("ps.connect-timeout"), config.millis("ps.response-timeout"),
                 new WorkerAssignment.Transport(config.integer("ps.mtu"), (int) config.bytes("ps.term-length"),
-                        (int) config.bytes("ps.chunk-bytes")));
+                        (int) config.bytes("ps.chunk-bytes")), job.teacher());
     }
 
     private ParameterServerConfig serverConfig(String token) {

@@ -78,6 +78,18 @@ public final class Network {
         return graph != null ? ModelDefinition.of(graph.getConfiguration()) : ModelDefinition.of(stack.getLayerWiseConfigurations());
     }
 
+    /** Wraps an initialised layer stack (its gradient view is set up here). */
+    public static Network of(MultiLayerNetwork stack) {
+        stack.initGradientsView();
+        return new Network(stack, null);
+    }
+
+    /** Wraps an initialised graph (its gradient view is set up here). */
+    public static Network of(ComputationGraph graph) {
+        graph.initGradientsView();
+        return new Network(null, graph);
+    }
+
     /** The underlying DL4J model. */
     public Model model() {
         return graph != null ? graph : stack;

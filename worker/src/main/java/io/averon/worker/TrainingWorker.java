@@ -49,6 +49,7 @@ public final class TrainingWorker {
      */
     public WorkerReport run(Runnable afterRegistration, BooleanSupplier cancelled) throws IOException {
         ModelReplica replica = new ModelReplica(assignment.model());
+        Teacher.Instance teacher = assignment.teacher() == null ? null : assignment.teacher().instantiate();
         SourceIndex data = assignment.data();
         PipelineSettings settings = assignment.pipeline();
         EpochPlan plan = assignment.plan();
@@ -99,7 +100,8 @@ public final class TrainingWorker {
                         loss = 0;
                         size = 1;
                     } else {
-                        loss = replica.gradient(next.toDataSet(), gradient);
+                        var ds = next.toDataSet();
+                        loss = replica.gradient(teacher == null ? ds : teacher.distil(ds), gradient);
                     }
                     long t1 = System.nanoTime();
                     client.exchange(gradient, size, loss);

@@ -25,7 +25,8 @@ import java.io.Serializable;
  */
 public record WorkerAssignment(String serverEndpoint, String token, String aeronDirectory, ModelDefinition model,
                                SourceIndex data, PipelineSettings pipeline, EpochPlan plan, int batchSize, long epochStartStep,
-                               long connectTimeoutMs, long responseTimeoutMs, Transport transport)
+                               long connectTimeoutMs, long responseTimeoutMs, Transport transport,
+                               Teacher teacher)
         implements Serializable {
 
     /** Aeron settings every party of a run must agree on. */
