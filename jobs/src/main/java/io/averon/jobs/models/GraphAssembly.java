@@ -2,13 +2,18 @@ package io.averon.jobs.models;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -19,8 +24,13 @@ import org.deeplearning4j.nn.conf.layers.LocalResponseNormalization;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.learning.regularization.L1Regularization;
+import org.nd4j.linalg.learning.regularization.L2Regularization;
+import org.nd4j.linalg.learning.regularization.Regularization;
+import org.nd4j.linalg.learning.regularization.WeightDecay;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 
@@ -55,16 +65,23 @@ final class GraphAssembly {
                 .weightInit(options.weightInitOr(networkDefaultInit))
                 .activation(Activation.IDENTITY)
                 .convolutionMode(ConvolutionMode.Truncate);
+        base.regularization(regularization(options));
+        graph = base.graphBuilder().addInputs(INPUT).setInputTypes(shape.inputType());
+    }
+
+    /** All three as one list: DL4J's builder methods drop L2 when weight decay is added, and the other way round. */
+    private static List<Regularization> regularization(NetworkOptions options) {
+        List<Regularization> regularization = new ArrayList<>();
         if (options.l1() > 0) {
-            base.l1(options.l1());
+            regularization.add(new L1Regularization(options.l1()));
         }
         if (options.l2() > 0) {
-            base.l2(options.l2());
+            regularization.add(new L2Regularization(options.l2()));
         }
         if (options.weightDecay() > 0) {
-            base.weightDecay(options.weightDecay());
+            regularization.add(new WeightDecay(options.weightDecay(), true));
         }
-        graph = base.graphBuilder().addInputs(INPUT).setInputTypes(shape.inputType());
+        return regularization;
     }
 
     ModelShape shape() {
@@ -218,12 +235,71 @@ final class GraphAssembly {
             throw new IllegalStateException(network + " has no \"" + OUTPUT + "\" layer");
         }
         graph.setOutputs(outputs.toArray(String[]::new));
+        ComputationGraphConfiguration conf;
         try {
-            return graph.build();
+            conf = graph.build();
         } catch (RuntimeException e) {
             String reason = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
             throw new IllegalArgumentException(network + " cannot take a " + shape.describe() + " input: " + reason,
                     e);
+        }
+        requireWindowsFit(conf);
+        setRegularizationOnce(conf);
+        return conf;
+    }
+
+    /**
+     * DL4J accepts an unpadded window larger than its input (it rounds the output size up to 1, or down to 0), so
+     * too small an input would only fail, or silently degrade, at the first forward pass. Refuse it here instead.
+     */
+    private void requireWindowsFit(ComputationGraphConfiguration conf) {
+        Map<String, InputType> types = conf.getLayerActivationTypes(shape.inputType());
+        for (Map.Entry<String, GraphVertex> vertex : conf.getVertices().entrySet()) {
+            if (!(vertex.getValue() instanceof LayerVertex layerVertex)) {
+                continue;
+            }
+            Layer layer = layerVertex.getLayerConf().getLayer();
+            int[] kernel;
+            int[] padding;
+            ConvolutionMode mode;
+            if (layer instanceof ConvolutionLayer conv) {
+                kernel = conv.getKernelSize();
+                padding = conv.getPadding();
+                mode = conv.getConvolutionMode();
+            } else if (layer instanceof SubsamplingLayer pool) {
+                kernel = pool.getKernelSize();
+                padding = pool.getPadding();
+                mode = pool.getConvolutionMode();
+            } else {
+                continue;
+            }
+            InputType in = types.get(conf.getVertexInputs().get(vertex.getKey()).get(0));
+            if (mode != ConvolutionMode.Same && in instanceof InputType.InputTypeConvolutional map
+                    && (kernel[0] > map.getHeight() + 2L * padding[0]
+                    || kernel[1] > map.getWidth() + 2L * padding[1])) {
+                throw new IllegalArgumentException(network + " cannot take a " + shape.describe() + " input: layer "
+                        + vertex.getKey() + " gets a " + map.getHeight() + "x" + map.getWidth()
+                        + " map, smaller than its " + kernel[0] + "x" + kernel[1] + " window");
+            }
+        }
+    }
+
+    /**
+     * DL4J 1.0.0-M2.1 copies a global weight decay into every layer twice, and its updater then applies it twice per
+     * step (measured: one SGD step with lr 0.1 and decay 0.5 scaled weights by 0.90, not 0.95). Each layer gets the
+     * options' list once instead.
+     */
+    private void setRegularizationOnce(ComputationGraphConfiguration conf) {
+        for (GraphVertex vertex : conf.getVertices().values()) {
+            if (vertex instanceof LayerVertex layerVertex) {
+                Layer layer = layerVertex.getLayerConf().getLayer();
+                if (layer instanceof BaseWrapperLayer wrapper) {
+                    layer = wrapper.getUnderlying();
+                }
+                if (layer instanceof BaseLayer base) {
+                    base.setRegularization(regularization(options));
+                }
+            }
         }
     }
 }

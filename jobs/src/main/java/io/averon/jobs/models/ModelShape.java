@@ -27,7 +27,8 @@ public record ModelShape(int channels, int height, int width, int classes) {
 
     private static void requireAtLeast(String field, int value, int minimum) {
         if (value < minimum) {
-            throw new IllegalArgumentException("ModelShape " + field + " must be at least " + minimum + ", got " + value);
+            throw new IllegalArgumentException("ModelShape " + field + " must be at least " + minimum + ", got "
+                    + value);
         }
     }
 }

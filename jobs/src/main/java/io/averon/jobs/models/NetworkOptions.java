@@ -51,7 +51,10 @@ public final class NetworkOptions {
         this.widthMultiplier = widthMultiplier;
     }
 
-    /** Adam 1e-3, seed 42, each network's default init, no regularisation, published dropout, no optional BN, width 1. */
+    /**
+     * Adam 1e-3, seed 42, each network's default init, no regularisation, published dropout, no optional batch norm,
+     * width 1.
+     */
     public static NetworkOptions defaults() {
         return new NetworkOptions(new Adam(1e-3), 42, null, 0, 0, 0, Double.NaN, false, 1.0);
     }
