@@ -9,9 +9,6 @@ import io.averon.driver.TrainingRun;
 import io.averon.driver.config.JobConfig;
 import io.averon.worker.ConfusionMatrix;
 import io.averon.worker.InputException;
-import org.apache.hadoop.fs.FSDataInputStream;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import io.averon.worker.Network;
 import org.slf4j.Logger;
@@ -83,8 +80,10 @@ public final class Averon {
     /** Trains and returns the result (also used by tests and benchmarks). */
     public static RunResult train(CommandLine cli, PrintStream out) throws IOException {
         JobConfig config = JobCatalog.config(cli.job(), cli.overrides());
-        JobSpec job = JobCatalog.spec(config);
         try (JavaSparkContext sc = new JavaSparkContext(SparkSetup.sparkConf(config, cli.master()))) {
+            // The worker count sets the global batch, which the learning-rate scaling rule needs.
+            int configured = config.nonNegative("train.workers");
+            JobSpec job = JobCatalog.spec(config, configured == 0 ? sc.defaultParallelism() : configured);
             return new TrainingRun(sc, job, new RunOptions(cli.runDirectory(), cli.resume(), out)).run();
         }
     }
@@ -144,23 +143,14 @@ public final class Averon {
             throw new InputException("averon evaluate needs --model PATH or --run-dir DIR");
         }
         try (JavaSparkContext sc = new JavaSparkContext(SparkSetup.sparkConf(config, cli.master()))) {
-            Path path = new Path(modelPath);
-            FileSystem fs = path.getFileSystem(sc.hadoopConfiguration());
-            if (!fs.exists(path)) {
-                throw new InputException("model " + modelPath + " does not exist");
-            }
-            Network net;
-            try (FSDataInputStream in = fs.open(path)) {
-                net = Network.restore(in.readAllBytes());
-            } catch (RuntimeException | IOException e) {
-                throw new InputException("model " + modelPath + " is not a DL4J model file: " + e.getMessage(), e);
-            }
+            Network net = SavedModels.read(modelPath, "model");
             int shards = Math.max(1, sc.defaultParallelism());
             ConfusionMatrix matrix = new TestSetEvaluation(sc, shards, 256)
                     .evaluate(net.definition(), net.parameters().toFloatVector(), job.test(),
                             job.pipeline());
-            out.printf("%s on %s: accuracy %.4f, loss %.4f over %d examples%n", modelPath, job.test().name(),
-                    matrix.accuracy(), matrix.meanLoss(), matrix.total());
+            out.printf("%s on %s: accuracy %.4f, loss %.4f over %d examples%s%n", modelPath, job.test().name(),
+                    matrix.accuracy(), matrix.meanLoss(), matrix.total(), job.test().shape().segmentation()
+                            ? String.format(" (pixels), mean IoU %.4f", matrix.meanIntersectionOverUnion()) : "");
             out.print(matrix.render(job.classNames()));
         }
     }

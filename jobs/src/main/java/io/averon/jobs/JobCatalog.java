@@ -4,6 +4,8 @@ import io.averon.driver.JobSpec;
 import io.averon.driver.config.JobConfig;
 import io.averon.jobs.models.ModelCatalog;
 import io.averon.worker.ModelDefinition;
+import io.averon.worker.Network;
+import io.averon.worker.Teacher;
 import io.averon.worker.data.DataShape;
 import io.averon.worker.data.SourceIndex;
 import io.averon.worker.InputException;
@@ -44,8 +46,17 @@ public final class JobCatalog {
         }
     }
 
-    /** Builds the job: plans its datasets (listing and counting, no decoding) and builds its network. */
+    /** Builds the job for the worker count it names (train.workers, at least 1). */
     public static JobSpec spec(JobConfig config) throws IOException {
+        return spec(config, Math.max(1, config.nonNegative("train.workers")));
+    }
+
+    /**
+     * Builds the job: plans its datasets (listing and counting, no decoding) and builds its network for
+     * {@code workers} workers (the global batch the learning-rate scaling rule sees), from scratch or from a saved
+     * model, with its distillation teacher if it has one.
+     */
+    public static JobSpec spec(JobConfig config, int workers) throws IOException {
         SourceIndex train = DatasetCatalog.train(config).index();
         SourceIndex test = DatasetCatalog.test(config).index();
         DataShape shape = train.shape();
@@ -53,9 +64,39 @@ public final class JobCatalog {
             throw new InputException("test set " + test.name() + " has classes " + test.shape().classNames()
                     + " but training set " + train.name() + " has " + shape.classNames());
         }
-        ModelDefinition model = ModelCatalog.build(config, shape.channels(), shape.height(), shape.width(),
-                shape.classes());
-        return new JobSpec(config.string("job.name"), model, train, test, PipelineCatalog.settings(config, train),
-                config);
+        String teacherPath = config.string("distill.teacher");
+        Teacher teacher = null;
+        if (!teacherPath.isEmpty()) {
+            Network t = SavedModels.read(teacherPath, "distill.teacher");
+            long outputs = t.output(org.nd4j.linalg.factory.Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 1,
+                    shape.channels(), shape.height(), shape.width())).size(1);
+            if (outputs != shape.classes()) {
+                throw new InputException("distill.teacher " + teacherPath + " predicts " + outputs + " classes, the "
+                        + "dataset has " + shape.classes());
+            }
+            teacher = new Teacher(t.definition(), t.parameters().toFloatVector());
+        }
+        String initFrom = config.string("model.init-from");
+        ModelDefinition model;
+        float[] initial = null;
+        if (initFrom.isEmpty()) {
+            model = ModelCatalog.build(config, shape, workers,
+                    shape.segmentation() ? null : classCounts(train), teacher != null);
+        } else {
+            Network tuned = ModelCatalog.fineTuned(config, SavedModels.read(initFrom, "model.init-from"), shape,
+                    workers);
+            model = tuned.definition();
+            initial = tuned.parameters().toFloatVector();
+        }
+        return new JobSpec(config.string("job.name"), model, initial, train, test,
+                PipelineCatalog.settings(config, train), teacher, config);
+    }
+
+    private static long[] classCounts(SourceIndex index) {
+        long[] counts = new long[index.shape().classes()];
+        for (int i = 0; i < index.size(); i++) {
+            counts[index.label(i)]++;
+        }
+        return counts;
     }
 }

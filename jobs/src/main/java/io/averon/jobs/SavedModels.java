@@ -1,0 +1,37 @@
+package io.averon.jobs;
+
+import io.averon.worker.InputException;
+import io.averon.worker.Network;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+import java.io.IOException;
+
+/**
+ * Reads saved networks (Averon's model.zip or any DL4J ModelSerializer file) from any Hadoop FileSystem, for
+ * evaluation, fine-tuning and distillation teachers; a missing or unreadable file is a user error naming the key.
+ */
+final class SavedModels {
+    private SavedModels() {
+    }
+
+    static Network read(String uri, String role) {
+        Path path = new Path(uri);
+        try {
+            FileSystem fs = path.getFileSystem(new Configuration());
+            if (!fs.exists(path)) {
+                throw new InputException(role + " " + uri + ": no such file");
+            }
+            try (FSDataInputStream in = fs.open(path)) {
+                return Network.restore(in.readAllBytes());
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof InputException input) {
+                throw input;
+            }
+            throw new InputException(role + " " + uri + " is not a DL4J model file: " + e.getMessage());
+        }
+    }
+}
