@@ -57,7 +57,7 @@ public final class ShapesDataset {
     }
 
     /** Draws one example: a noisy background and 1-3 shapes, later ones on top. */
-    void render(SplittableRandom random, BufferedImage image, BufferedImage mask) {
+    public void render(SplittableRandom random, BufferedImage image, BufferedImage mask) {
         int[] classes = new int[size * size];
         int base = random.nextInt(60, 140);
         int[] rgb = new int[size * size];
