@@ -15,7 +15,6 @@ import io.averon.worker.data.LabelledImage;
 import io.averon.worker.data.SourceIndex;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.OutputStream;
