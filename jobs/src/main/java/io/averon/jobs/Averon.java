@@ -130,7 +130,7 @@ public final class Averon {
     private static void prepare(CommandLine cli, PrintStream out) throws IOException {
         JobConfig config = JobCatalog.config(cli.job(), cli.overrides());
         try (JavaSparkContext sc = new JavaSparkContext(SparkSetup.sparkConf(config, cli.master()))) {
-            throw new UnsupportedOperationException();
+            new DatasetPreparation(sc, config, out).prepare(cli.output());
         }
     }
 

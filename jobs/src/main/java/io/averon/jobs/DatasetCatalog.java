@@ -1,10 +1,12 @@
 package io.averon.jobs;
 
 import io.averon.driver.config.JobConfig;
+import io.averon.jobs.data.CifarExampleSource;
 import io.averon.jobs.data.DecodeSettings;
 import io.averon.jobs.data.FashionMnist;
 import io.averon.jobs.data.IdxExampleSource;
 import io.averon.jobs.data.ImageFolderSource;
+import io.averon.jobs.data.PreparedSource;
 import io.averon.jobs.data.SegmentationFolderSource;
 import io.averon.jobs.data.Split;
 import io.averon.worker.ExampleSource;
@@ -21,7 +23,7 @@ import java.util.List;
  * planning (listing, counting) happens when the driver indexes them.
  */
 public final class DatasetCatalog {
-    static final String[] FORMATS = {"idx", "folder", "segmentation"};
+    static final String[] FORMATS = {"idx", "folder", "cifar10", "cifar100", "segmentation", "prepared"};
 
     private DatasetCatalog() {
     }
@@ -61,6 +63,12 @@ public final class DatasetCatalog {
             case "idx" -> idx(config, dir, test);
             case "folder" -> folder(config, dir, test);
             case "segmentation" -> segmentation(config, dir, test);
+            case "cifar10" -> test ? CifarExampleSource.cifar10Test(dir) : CifarExampleSource.cifar10Train(dir);
+            case "cifar100" -> {
+                boolean coarse = config.oneOf("dataset.cifar100-labels", "fine", "coarse").equals("coarse");
+                yield test ? CifarExampleSource.cifar100Test(dir, coarse) : CifarExampleSource.cifar100Train(dir, coarse);
+            }
+            case "prepared" -> new PreparedSource(join(dir, test ? "test" : "train"));
             default -> throw new IllegalStateException("unreachable: " + format);
         };
     }

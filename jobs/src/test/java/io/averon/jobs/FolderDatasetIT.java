@@ -98,6 +98,46 @@ class FolderDatasetIT {
         assertEquals(1, run.err().strip().lines().count(), "one line, no stack trace: " + run.err());
     }
 
+    @Test
+    void preparesShardsOnHdfsAndTrainsFromThem() throws IOException {
+        String prepared = root + "/prepared/fashion";
+        Invocation prepare = Invocation.of(prepareArgs(prepared));
+        assertEquals(0, prepare.status(), prepare.err());
+        assertTrue(prepare.out().contains("training set: " + TRAIN + " images from " + root
+                + "/data/fashion-tree/train into 1 shard(s)"), prepare.out());
+        assertTrue(prepare.out().contains("skipped " + (brokenAtDecode + 1) + " bad image(s)"), prepare.out());
+        assertTrue(prepare.out().contains("test set: " + TEST + " images"), prepare.out());
+        FileSystem fs = cluster.getFileSystem();
+        assertTrue(fs.exists(new org.apache.hadoop.fs.Path("/prepared/fashion/train/manifest.json")));
+        assertTrue(fs.exists(new org.apache.hadoop.fs.Path("/prepared/fashion/test/shard-00000.bin")));
+
+        Invocation again = Invocation.of(prepareArgs(prepared));
+        assertEquals(2, again.status());
+        assertTrue(again.err().contains("already holds a prepared dataset"), again.err());
+
+        Invocation run = Invocation.of("train", "fashion-mnist-lenet", "--master", "local[2]", "--workers", "2",
+                "--run-dir", tmp.resolve("run-prepared").toString(),
+                "--set", "dataset.format=prepared", "--set", "dataset.dir=" + prepared,
+                "--set", "dataset.class-names=[]", "--set", "train.epochs=2", "--set", "train.batch-size=32");
+        assertEquals(0, run.status(), run.err());
+        assertTrue(run.out().contains("training set " + prepared + "/train: " + TRAIN + " examples, 1x28x28"),
+                run.out());
+        Matcher last = Pattern.compile("epoch 2/2: .*test accuracy ([0-9.]+).*bad images 0").matcher(run.out());
+        assertTrue(last.find(), run.out());
+        // The shards hold the same decoded images, normalised with the manifest's mean and std.
+        assertTrue(Double.parseDouble(last.group(1)) >= 0.6, run.out());
+    }
+
+    private static String[] prepareArgs(String output) {
+        return new String[] {"prepare", "fashion-mnist-lenet", output, "--master", "local[2]",
+            "--set", "dataset.format=folder",
+            "--set", "dataset.dir=" + root + "/data/fashion-tree",
+            "--set", "dataset.test-dir=test",
+            "--set", "dataset.class-names=[]",
+            "--set", "dataset.channels=1", "--set", "dataset.height=28", "--set", "dataset.width=28",
+            "--set", "dataset.max-pixels=" + MAX_PIXELS};
+    }
+
     private static String[] args(Path runDir, String policy) {
         return new String[] {"train", "fashion-mnist-lenet", "--master", "local[2]", "--workers", "2",
             "--run-dir", runDir.toString(),

@@ -5,6 +5,7 @@ import io.averon.worker.InputException;
 import io.averon.worker.data.DataShape;
 import io.averon.worker.data.ExampleReader;
 import io.averon.worker.data.LabelledImage;
+import io.averon.worker.data.NormalisationSource;
 import io.averon.worker.data.SourceIndex;
 import io.averon.worker.image.PixelImage;
 import java.io.BufferedInputStream;
@@ -118,7 +119,9 @@ public final class PreparedSource implements ExampleSource {
         first[shards.size()] = example;
         CompactLabels labels = readLabels(fs, new Path(dir, PreparedManifest.LABELS_FILE), manifest,
                 listing.get(PreparedManifest.LABELS_FILE));
-        return new Index(dirUri, manifest.shape(), files, lengths, first, labels, recordBytes, cacheBytes);
+        return new Index(dirUri, manifest.shape(), files, lengths, first, labels, recordBytes, cacheBytes,
+                manifest.mean().stream().mapToDouble(Float::doubleValue).toArray(),
+                manifest.std().stream().mapToDouble(Float::doubleValue).toArray());
     }
 
     private CompactLabels readLabels(FileSystem fs, Path path, PreparedManifest manifest, FileStatus status)
@@ -156,7 +159,7 @@ public final class PreparedSource implements ExampleSource {
     }
 
     /** The planned prepared dataset: shard names and where their examples start, labels, shape. */
-    private static final class Index implements SourceIndex {
+    private static final class Index implements NormalisationSource {
         private static final long serialVersionUID = 1L;
         private final String dirUri;
         private final DataShape shape;
@@ -167,9 +170,13 @@ public final class PreparedSource implements ExampleSource {
         private final CompactLabels labels;
         private final int recordBytes;
         private final long cacheBytes;
+        private final double[] mean;
+        private final double[] std;
 
         Index(String dirUri, DataShape shape, String[] files, long[] lengths, int[] first, CompactLabels labels,
-              int recordBytes, long cacheBytes) {
+              int recordBytes, long cacheBytes, double[] mean, double[] std) {
+            this.mean = mean;
+            this.std = std;
             this.dirUri = dirUri;
             this.shape = shape;
             this.files = files;
@@ -183,6 +190,16 @@ public final class PreparedSource implements ExampleSource {
         @Override
         public String name() {
             return dirUri;
+        }
+
+        @Override
+        public double[] channelMean() {
+            return mean.clone();
+        }
+
+        @Override
+        public double[] channelStd() {
+            return std.clone();
         }
 
         @Override

@@ -61,8 +61,10 @@ class ZooDataParallelTest {
     }
 
     private static void assertLossDecreases(String architecture, SourceIndex data) throws Exception {
+        // A quarter of the published widths: the same topology (blocks, branches, skips, aux heads) at a size two
+        // cores step through in seconds; the full-width nets' shapes and counts are checked in ModelZooTest.
         JobConfig config = JobConfig.load("model.architecture = \"" + architecture + "\"\ntrain.batch-size = "
-                + BATCH, "test", List.of());
+                + BATCH + "\nmodel.width = 0.25", "test", List.of());
         ModelDefinition model = ModelCatalog.build(config, data.shape(), WORKERS, null, false);
         float[] initial = model.instantiate().parameters().toFloatVector();
         Dl4jUpdateRule rule = new Dl4jUpdateRule(model, initial, null);
