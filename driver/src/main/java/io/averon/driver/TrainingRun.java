@@ -126,8 +126,8 @@ public final class TrainingRun {
         FileSystem fs = runDir.getFileSystem(hadoop);
         fs.mkdirs(runDir);
         writeText(fs, new Path(runDir, "job.conf"), config.render());
-        out.printf("run %s: %d workers, %d training / %d test examples, batch %d per worker, %d epochs, model %s%n",
-                runDir, workers, trainSize, testSize, batch, epochs, fingerprint);
+        out.printf("run %s: %d workers, %d training / %d test examples, batch %d per worker, %d epochs, model %s with %,d "
+                        + "parameters%n", runDir, workers, trainSize, testSize, batch, epochs, fingerprint, parameters.length);
         out.print(DatasetReport.describe(job.train(), "training set"));
         out.print(DatasetReport.describe(job.test(), "test set"));
 
@@ -183,7 +183,8 @@ public final class TrainingRun {
                                     + "bad images %d — checkpoint %s%n",
                             epoch + 1, epochs, examples, seconds, summary.imagesPerSecond(), trainLoss, matrix.accuracy(),
                             job.train().shape().segmentation()
-                                    ? String.format(", mean IoU %.4f", matrix.meanIntersectionOverUnion()) : "",
+                                    ? String.format(", mean IoU %.4f", matrix.meanIntersectionOverUnion())
+                                    : matrix.classes() > 5 ? String.format(", top-5 %.4f", matrix.topFiveAccuracy()) : "",
                             matrix.meanLoss(), steps, stats.droppedFromStep(), stats.rejectedMessages(),
                             reportedSteps == 0 ? 100.0 : 100.0 * ready / reportedSteps, bad.count(), location);
                     if (bad.count() > 0) {
@@ -483,7 +484,8 @@ public final class TrainingRun {
         }
         return fields("epoch", s.epoch(), "steps", s.steps(), "step", stats.step(), "examples", s.examples(),
                 "seconds", s.seconds(), "images_per_second", s.imagesPerSecond(), "train_loss", s.trainLoss(),
-                "test_accuracy", s.testAccuracy(), "test_loss", s.testLoss(), "precision", precision,
+                "test_accuracy", s.testAccuracy(), "test_top5_accuracy", matrix.topFiveAccuracy(),
+                "test_loss", s.testLoss(), "precision", precision,
                 "recall", recall, "f1", f1, "confusion", matrix.counts(),
                 "workers", reports.stream().map(r -> fields("worker", r.worker(), "host", r.host(), "steps", r.steps(),
                         "examples", r.examples(), "compute_s", r.computeNanos() / 1e9, "wait_s", r.waitNanos() / 1e9))

@@ -7,6 +7,7 @@ import io.averon.driver.SparkSetup;
 import io.averon.driver.TestSetEvaluation;
 import io.averon.driver.TrainingRun;
 import io.averon.driver.config.JobConfig;
+import io.averon.jobs.models.ModelCatalog;
 import io.averon.worker.ConfusionMatrix;
 import io.averon.worker.InputException;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -45,6 +46,7 @@ public final class Averon {
             switch (cli.command()) {
                 case "help" -> out.println(CommandLine.USAGE);
                 case "jobs" -> JobCatalog.BUILT_IN.forEach(out::println);
+                case "models" -> ModelCatalog.names().forEach(out::println);
                 case "config" -> out.print(new String(JobConfig.class.getClassLoader()
                         .getResourceAsStream(JobConfig.DEFAULTS_RESOURCE).readAllBytes()));
                 case "train" -> train(cli, out);
@@ -150,7 +152,8 @@ public final class Averon {
                             job.pipeline());
             out.printf("%s on %s: accuracy %.4f, loss %.4f over %d examples%s%n", modelPath, job.test().name(),
                     matrix.accuracy(), matrix.meanLoss(), matrix.total(), job.test().shape().segmentation()
-                            ? String.format(" (pixels), mean IoU %.4f", matrix.meanIntersectionOverUnion()) : "");
+                            ? String.format(" (pixels), mean IoU %.4f", matrix.meanIntersectionOverUnion())
+                            : String.format(", top-5 accuracy %.4f", matrix.topFiveAccuracy()));
             out.print(matrix.render(job.classNames()));
         }
     }

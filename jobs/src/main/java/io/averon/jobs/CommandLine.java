@@ -25,6 +25,7 @@ public record CommandLine(String command, String job, String master, List<String
             "  generate-shapes <dir> [--train N] [--test N] [--size S] [--seed N]",
             "                    write a synthetic segmentation dataset (shapes with VOC-style masks)",
             "  jobs              list the built-in jobs",
+            "  models            list the architectures model.architecture accepts",
             "  config            print every configuration key with its default and meaning",
             "",
             "options:",
@@ -41,9 +42,9 @@ public record CommandLine(String command, String job, String master, List<String
             return new CommandLine("help", null, null, List.of(), null, null, null, null);
         }
         String command = args[0];
-        if (!List.of("train", "evaluate", "prepare", "jobs", "config").contains(command)) {
+        if (!List.of("train", "evaluate", "prepare", "jobs", "models", "config").contains(command)) {
             throw new InputException("unknown command '" + command
-                    + "' (expected train, evaluate, prepare, jobs or config)");
+                    + "' (expected train, evaluate, prepare, generate-shapes, jobs, models or config)");
         }
         String output = null;
         String job = null;

@@ -22,7 +22,11 @@ import java.util.List;
  */
 public final class JobCatalog {
     /** Jobs shipped with Averon. */
-    public static final List<String> BUILT_IN = List.of("fashion-mnist-lenet");
+    public static final List<String> BUILT_IN = List.of("fashion-mnist-lenet", "fashion-mnist-lenet5",
+            "fashion-mnist-alexnet", "fashion-mnist-zfnet", "fashion-mnist-vgg16", "fashion-mnist-vgg19",
+            "fashion-mnist-googlenet", "fashion-mnist-resnet18", "fashion-mnist-resnet34", "fashion-mnist-resnet50",
+            "fashion-mnist-resnet101", "fashion-mnist-densenet121", "fashion-mnist-lstm", "shapes-fcn8s", "shapes-unet",
+            "shapes-deeplabv3plus", "shapes-pspnet");
 
 
     private JobCatalog() {

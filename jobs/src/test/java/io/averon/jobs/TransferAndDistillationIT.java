@@ -21,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class TransferAndDistillationIT {
     private static final String[] SUBSET = {"--master", "local[2]", "--workers", "2", "--set",
-        "dataset.train-limit=1024", "--set", "dataset.test-limit=500", "--set", "train.epochs=1"};
+        "dataset.train-limit=4096", "--set", "dataset.test-limit=500", "--set", "train.epochs=1", "--set",
+        "train.batch-size=32"};
 
     @TempDir
     Path tmp;

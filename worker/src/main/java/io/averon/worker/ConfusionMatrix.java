@@ -1,21 +1,39 @@
 package io.averon.worker;
 
+import io.averon.worker.metrics.TopKAccuracy;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
 import java.io.Serializable;
 import java.util.Arrays;
 
 /**
  * Counts of (actual, predicted) class pairs over an evaluated set, with the metrics derived from them: accuracy and
- * per-class precision, recall and F1. Shards evaluated on different executors merge by adding counts, which keeps the
+ * per-class precision, recall and F1, intersection over union; for per-image classification also the top-5 accuracy of
+ * the scores behind the predictions. Shards evaluated on different executors merge by adding counts, which keeps the
  * result independent of how the test set was split.
  */
 public final class ConfusionMatrix implements Serializable {
     private static final long serialVersionUID = 1L;
 
+    private static final int TOP_K = 5;
+
     private final long[][] counts;
+    private final TopKAccuracy ranks;
     private double lossSum;
 
     public ConfusionMatrix(int classes) {
         this.counts = new long[classes][classes];
+        this.ranks = new TopKAccuracy(classes, TOP_K);
+    }
+
+    /** Ranks each example's true class among its scores ({@code [n, classes]}), for top-5 accuracy. */
+    public void addScores(INDArray scores, int[] labels) {
+        ranks.add(scores, labels);
+    }
+
+    /** Fraction of ranked examples whose true class is among their 5 highest scores; NaN when none was ranked. */
+    public double topFiveAccuracy() {
+        return ranks.examples() == 0 ? Double.NaN : ranks.accuracy(TOP_K);
     }
 
     public void add(int actual, int predicted) {
@@ -36,6 +54,7 @@ public final class ConfusionMatrix implements Serializable {
                 counts[i][j] += other.counts[i][j];
             }
         }
+        ranks.merge(other.ranks);
         lossSum += other.lossSum;
         return this;
     }

@@ -63,13 +63,16 @@ public final class ShardEvaluator {
         INDArray predicted = output.argMax(1);
         INDArray actual = labels.argMax(1);
         double nll = 0;
+        int[] labelIds = new int[n];
         for (int i = 0; i < n; i++) {
             int label = actual.getInt(i);
+            labelIds[i] = label;
             matrix.add(label, predicted.getInt(i));
             // Cross-entropy from the softmax output already computed, instead of a second forward pass.
             nll -= Math.log(Math.max(output.getDouble(i, label), 1e-12));
         }
         matrix.addLoss(nll / n, n);
+        matrix.addScores(output, labelIds);
     }
 
     private static void addPixels(ConfusionMatrix matrix, INDArray output, INDArray labels) {

@@ -42,7 +42,13 @@ public final class JobConfig {
      */
     public static JobConfig load(String jobText, String jobOrigin, List<String> overrides) {
         Config defaults = defaults();
-        Config job = parse(jobText, jobOrigin);
+        Config job;
+        try {
+            // Resolved on its own so that environment substitutions such as ${HOME} can be type-checked.
+            job = parse(jobText, jobOrigin).resolve();
+        } catch (ConfigException e) {
+            throw new InputException("configuration " + jobOrigin + ": " + e.getMessage());
+        }
         checkAgainstSchema(job, defaults, jobOrigin);
         Config merged = job;
         for (String override : overrides) {

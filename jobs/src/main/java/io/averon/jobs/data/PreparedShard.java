@@ -18,7 +18,8 @@ public final class PreparedShard implements Serializable {
     private final long[] classCounts;
     private final ChannelMoments moments;
     private final long skipped;
-    private final List<String> skippedExamples;
+    // An array, not a List: Spark's Kryo rebuilds collections by adding to them, which immutable lists refuse.
+    private final String[] skippedExamples;
 
     PreparedShard(int index, String file, int[] labels, long[] classCounts, ChannelMoments moments, long skipped,
                   List<String> skippedExamples) {
@@ -28,7 +29,7 @@ public final class PreparedShard implements Serializable {
         this.classCounts = classCounts;
         this.moments = moments;
         this.skipped = skipped;
-        this.skippedExamples = List.copyOf(skippedExamples);
+        this.skippedExamples = skippedExamples.toArray(new String[0]);
     }
 
     /** The shard's number, which orders shards (and so numbers examples) in the dataset. */
@@ -65,7 +66,7 @@ public final class PreparedShard implements Serializable {
 
     /** The first few bad images' descriptions. */
     List<String> skippedExamples() {
-        return skippedExamples;
+        return List.of(skippedExamples);
     }
 
     @Override

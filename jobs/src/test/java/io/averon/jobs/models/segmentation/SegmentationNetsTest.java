@@ -2,7 +2,6 @@ package io.averon.jobs.models.segmentation;
 
 import io.averon.worker.loss.DiceCrossEntropy;
 import io.averon.worker.loss.PixelLabels;
-import io.averon.worker.metrics.SegmentationMetrics;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
@@ -171,9 +170,6 @@ class SegmentationNetsTest {
             double last = scores.get(scores.size() - 1);
             assertTrue(Double.isFinite(last) && last < 0.8 * first,
                     net.name() + " did not learn: " + scores);
-            SegmentationMetrics metrics = new SegmentationMetrics(CLASSES)
-                    .addClassIds(graph.outputSingle(batch.images), batch.ids);
-            assertTrue(metrics.pixels() > 0 && metrics.pixels() < (long) 4 * in[1] * in[2], "ignored pixels counted");
         }
     }
 
