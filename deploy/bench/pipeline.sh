@@ -13,4 +13,5 @@ echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(java -
 # One core per measurement: a worker gets one core on this machine, and so does its prefetch thread.
 # shellcheck disable=SC2046
 OMP_NUM_THREADS=1 java $(cat "$target/jvm.options") -Xmx6g -Dbench.small="$small" -Dbench.large="$large" \
-  -cp "$target/averon.jar:$target/spark/jars/*" io.averon.jobs.bench.PipelineBench "$work" 2>/dev/null
+  -cp "$target/averon.jar:$target/spark/jars/*" io.averon.jobs.bench.PipelineBench "$work" 2>"$work.log" \
+  || { echo "pipeline benchmark failed; its log: $work.log" >&2; tail -20 "$work.log" >&2; exit 1; }

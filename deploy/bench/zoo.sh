@@ -34,7 +34,7 @@ run() {
     local ips acc params
     ips=$(sed -E 's/.*\(([0-9]+) img\/s\).*/\1/' <<<"$line")
     acc=$(sed -E 's/.*test accuracy ([0-9.]+).*/\1/' <<<"$line")
-    params=$(grep -oE "with [0-9,]+ parameters" "$out/$job.out" | head -1 | cut -d" " -f2 || true)
+    params=$(grep -oE "model [0-9]+ params" "$out/$job.out" | head -1 | cut -d" " -f2 || true)
     echo "$job ${ips:-?} ${acc:-?} ${params:-?} $(( $(date +%s) - t0 ))" >>"$out/results"
     echo "  $job: ${ips:-?} img/s, test accuracy ${acc:-?}, $(( $(date +%s) - t0 )) s"
   else

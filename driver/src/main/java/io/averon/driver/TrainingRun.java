@@ -126,8 +126,8 @@ public final class TrainingRun {
         FileSystem fs = runDir.getFileSystem(hadoop);
         fs.mkdirs(runDir);
         writeText(fs, new Path(runDir, "job.conf"), config.render());
-        out.printf("run %s: %d workers, %d training / %d test examples, batch %d per worker, %d epochs, model %s with %,d "
-                        + "parameters%n", runDir, workers, trainSize, testSize, batch, epochs, fingerprint, parameters.length);
+        out.printf("run %s: %d workers, %d training / %d test examples, batch %d per worker, %d epochs, model %s%n",
+                runDir, workers, trainSize, testSize, batch, epochs, fingerprint);
         out.print(DatasetReport.describe(job.train(), "training set"));
         out.print(DatasetReport.describe(job.test(), "test set"));
 

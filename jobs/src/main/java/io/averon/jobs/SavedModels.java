@@ -10,8 +10,10 @@ import org.apache.hadoop.fs.Path;
 import java.io.IOException;
 
 /**
- * Reads saved networks (Averon's model.zip or any DL4J ModelSerializer file) from any Hadoop FileSystem, for
- * evaluation, fine-tuning and distillation teachers; a missing or unreadable file is a user error naming the key.
+ * Reads saved networks from any Hadoop FileSystem, for evaluation, fine-tuning and distillation teachers: Averon's
+ * model.zip or any DL4J ModelSerializer file, and Keras HDF5 models ({@code .h5}, {@code .hdf5}: Sequential or
+ * functional, with weights, as Keras's {@code model.save} writes them) through DL4J's Keras importer. A missing or
+ * unreadable file is a user error naming the key.
  */
 final class SavedModels {
     private SavedModels() {
@@ -23,6 +25,9 @@ final class SavedModels {
             FileSystem fs = path.getFileSystem(new Configuration());
             if (!fs.exists(path)) {
                 throw new InputException(role + " " + uri + ": no such file");
+            }
+            if (KerasModels.isKerasFile(uri)) {
+                return KerasModels.read(fs, path, role + " " + uri);
             }
             try (FSDataInputStream in = fs.open(path)) {
                 return Network.restore(in.readAllBytes());

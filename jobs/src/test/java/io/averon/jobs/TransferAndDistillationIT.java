@@ -58,6 +58,21 @@ class TransferAndDistillationIT {
                 + accuracy(student));
     }
 
+    @Test
+    void fineTunesAKerasModel() throws Exception {
+        String keras = new java.io.File("src/test/resources/keras/tiny_cnn.h5").getAbsolutePath();
+        Path run = tmp.resolve("keras");
+        Invocation tuned = Invocation.of(args("train", "fashion-mnist-lenet", "--run-dir", run.toString(),
+                "--set", "model.init-from=" + keras, "--set", "model.freeze=1"));
+        assertEquals(0, tuned.status(), tuned.err());
+        Network before = SavedModels.read(keras, "model.init-from");
+        Network after = Network.restore(Files.readAllBytes(run.resolve("model.zip")));
+        assertArrayEquals(params(before, 0), params(after, 0), "the Keras convolution stayed frozen");
+        // The Keras net's weights are a fixed pseudo-random pattern, not trained ones: its frozen 8 convolution
+        // filters are random features, on which the dense layers learn Fashion-MNIST well above chance (0.1).
+        assertTrue(accuracy(tuned) >= 0.5, "a Keras model fine-tuned on Fashion-MNIST: " + accuracy(tuned));
+    }
+
     private static float[] params(Network net, int layer) {
         return net.layers()[layer].params().toFloatVector();
     }
