@@ -60,6 +60,13 @@ public final class BatchPipeline implements AutoCloseable {
             throw new IllegalArgumentException("batch size must be positive, was " + batchSize);
         }
         AugmentSpec spec = settings.augment();
+        DataShape shape = index.shape();
+        if (spec.channels() != shape.channels() || spec.height() != shape.height() || spec.width() != shape.width()) {
+            // Batches are laid out by the dataset's shape; a preprocessor writing another size would garble them.
+            throw new IllegalArgumentException("preprocessing outputs " + spec.channels() + "x" + spec.height() + "x"
+                    + spec.width() + " but " + index.name() + " is " + shape.channels() + "x" + shape.height() + "x"
+                    + shape.width());
+        }
         int threads = settings.threads();
         int prefetch = settings.prefetch();
         this.index = index;
