@@ -30,20 +30,25 @@ public final class ModelReplica {
      * single authoritative running statistics by the batch-size-weighted mean of the workers' deltas.
      */
     private static int[] statisticRanges(Network net) {
-        // The flat gradient holds each layer's parameters in layer order, and within a layer in its table's order.
-        java.util.List<Integer> ranges = new java.util.ArrayList<>();
-        int offset = 0;
+        // Positions come from each parameter view's offset in the flat parameter buffer, which the flat gradient
+        // mirrors: a graph's layers() are not in parameter order (ResNet's projection shortcuts come later).
+        long base = net.parameters().offset();
+        java.util.List<long[]> ranges = new java.util.ArrayList<>();
         for (org.deeplearning4j.nn.api.Layer layer : net.layers()) {
             for (var e : layer.paramTable(false).entrySet()) {
-                int length = (int) e.getValue().length();
                 if (!layer.updaterDivideByMinibatch(e.getKey())) {
-                    ranges.add(offset);
-                    ranges.add(offset + length);
+                    long from = e.getValue().offset() - base;
+                    ranges.add(new long[] {from, from + e.getValue().length()});
                 }
-                offset += length;
             }
         }
-        return ranges.stream().mapToInt(Integer::intValue).toArray();
+        ranges.sort(java.util.Comparator.comparingLong(r -> r[0]));
+        int[] flat = new int[ranges.size() * 2];
+        for (int i = 0; i < ranges.size(); i++) {
+            flat[2 * i] = (int) ranges.get(i)[0];
+            flat[2 * i + 1] = (int) ranges.get(i)[1];
+        }
+        return flat;
     }
 
     public int parameterCount() {
