@@ -74,11 +74,11 @@ public final class PipelineBench {
                 BadImagePolicy.SKIP), null, null).index();
         SourceIndex raw224 = new ImageFolderSource(jpeg224, new DecodeSettings(3, 224, 224, 50_000_000,
                 BadImagePolicy.SKIP), null, null).index();
-        SourceIndex shards32 = prepare(raw32, new File(work, "prepared28"), 28);
+        SourceIndex shards28 = prepare(raw32, new File(work, "prepared28"), 28);
         SourceIndex shards224 = prepare(raw224, new File(work, "prepared224"), 256);
 
         double raw32Rate = decodeRate(raw32, aug28);
-        double shard32Rate = decodeRate(shards32, aug28);
+        double shard28Rate = decodeRate(shards28, aug28);
         double raw224Rate = decodeRate(raw224, aug224);
         double shard224Rate = decodeRate(shards224, aug224);
 
@@ -92,8 +92,8 @@ public final class PipelineBench {
         System.out.printf("%-44s %10s %12s%n", "decode + augment, 1 core", "img/s", "÷ consumer");
         System.out.printf("%-44s %10.0f %11.1fx%n", "32x32 JPEG folder -> 28x28 (feeds LeNet)", raw32Rate,
                 raw32Rate / lenetRate);
-        System.out.printf("%-44s %10.0f %11.1fx%n", "prepared shards 28x28 -> 28x28", shard32Rate,
-                shard32Rate / lenetRate);
+        System.out.printf("%-44s %10.0f %11.1fx%n", "prepared shards 28x28 -> 28x28", shard28Rate,
+                shard28Rate / lenetRate);
         System.out.printf("%-44s %10.1f %11.1fx%n", "224x224 JPEG folder -> 224 (feeds ResNet-18)", raw224Rate,
                 raw224Rate / resnetRate);
         System.out.printf("%-44s %10.1f %11.1fx%n", "prepared shards 256 -> 224", shard224Rate,
@@ -105,7 +105,7 @@ public final class PipelineBench {
         System.out.println();
         System.out.println("prefetching pipeline (1 thread, 4 batches ahead) in front of the network:");
         ready("LeNet from the 32x32 JPEG folder", lenet, raw32, aug28, 64, 40);
-        ready("LeNet from prepared shards", lenet, shards32, aug28, 64, 40);
+        ready("LeNet from prepared shards", lenet, shards28, aug28, 64, 40);
         ready("ResNet-18 from the 224x224 JPEG folder", resnet, raw224, aug224, 16, 8);
     }
 
