@@ -66,6 +66,7 @@ public final class TrainingRun {
     private final JobConfig config;
     private final Configuration hadoop;
     private final PrintStream out;
+    private final ServerNetwork network;
 
     public TrainingRun(JavaSparkContext sc, JobSpec job, RunOptions options) {
         this.sc = sc;
@@ -74,6 +75,7 @@ public final class TrainingRun {
         this.config = job.config();
         this.hadoop = sc.hadoopConfiguration();
         this.out = options.out();
+        this.network = ServerNetwork.of(config, sc.getConf());
     }
 
     public RunResult run() throws IOException {
@@ -139,6 +141,7 @@ public final class TrainingRun {
         try (ParameterServer server = ParameterServer.start(serverConfig(token), parameters, startStep, rule);
              MetricsLog metrics = new MetricsLog(reopen(fs, new Path(runDir, "metrics.jsonl")))) {
             // Ctrl-C or a SIGTERM from the cluster manager must not leave the media driver's files in /dev/shm.
+            out.println(network.describe(server.endpoint()));
             Thread closeOnExit = new Thread(server::close, "averon-ps-shutdown");
             Runtime.getRuntime().addShutdownHook(closeOnExit);
             try {
@@ -333,21 +336,16 @@ public final class TrainingRun {
         boolean local = sc.master().startsWith("local[") || sc.master().equals("local");
         String aeronDir = local && config.flag("ps.share-media-driver-in-local-mode") ? server.aeronDirectory() : null;
         return new WorkerAssignment(server.endpoint(), token, aeronDir, job.model(), job.train(), job.pipeline(), plan,
-                batch,
-                epochStartStep, config.millis("ps.connect-timeout"), config.millis("ps.response-timeout"),
-                new WorkerAssignment.Transport(config.integer("ps.mtu"), (int) config.bytes("ps.term-length"),
-                        (int) config.bytes("ps.chunk-bytes")), job.teacher());
+                batch, epochStartStep, config.millis("ps.connect-timeout"), config.millis("ps.response-timeout"),
+                network.workerTransport((int) config.bytes("ps.term-length"), (int) config.bytes("ps.chunk-bytes")),
+                job.teacher());
     }
 
     private ParameterServerConfig serverConfig(String token) {
-        return ParameterServerConfig.builder()
-                .host(config.string("ps.host").isEmpty()
-                        ? sc.getConf().get("spark.driver.host", "127.0.0.1") : config.string("ps.host"))
-                .port(config.nonNegative("ps.port"))
+        return network.serverConfig()
                 .token(token)
                 .stepDeadlineMs(config.millis("ps.step-deadline"))
                 .evictAfterMissedSteps(config.positive("ps.evict-after-missed-steps"))
-                .mtu(config.integer("ps.mtu"))
                 .termLength((int) config.bytes("ps.term-length"))
                 .chunkBytes((int) config.bytes("ps.chunk-bytes"))
                 .build();

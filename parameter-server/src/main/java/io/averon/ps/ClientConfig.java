@@ -17,6 +17,8 @@ public final class ClientConfig
     private final String token;
     private final int workerId;
     private final String replyHost;
+    private final String replyBindHost;
+    private final PortRange replyPorts;
     private final String aeronDirectory;
     private final long connectTimeoutMs;
     private final long responseTimeoutMs;
@@ -31,10 +33,12 @@ public final class ClientConfig
         token = builder.token;
         workerId = builder.workerId;
         replyHost = builder.replyHost;
+        replyBindHost = builder.replyBindHost != null ? builder.replyBindHost : builder.replyHost;
+        replyPorts = builder.replyPorts;
         aeronDirectory = builder.aeronDirectory;
         connectTimeoutMs = builder.connectTimeoutMs;
         responseTimeoutMs = builder.responseTimeoutMs;
-        mtu = builder.mtu;
+        mtu = builder.mtu == ParameterServerConfig.AUTO_MTU ? LinkMtu.forLocalAddress(replyBindHost) : builder.mtu;
         termLength = builder.termLength;
         chunkBytes = builder.chunkBytes;
         socketBufferBytes = builder.socketBufferBytes;
@@ -54,6 +58,8 @@ public final class ClientConfig
             .token(token)
             .workerId(workerId)
             .replyHost(replyHost)
+            .replyBindHost(replyBindHost)
+            .replyPorts(replyPorts)
             .aeronDirectory(aeronDirectory)
             .connectTimeoutMs(connectTimeoutMs)
             .responseTimeoutMs(responseTimeoutMs)
@@ -81,10 +87,22 @@ public final class ClientConfig
         return workerId;
     }
 
-    /** @return host the client binds for replies and reports to the server. */
+    /** @return host the client reports to the server as its reply address. */
     public String replyHost()
     {
         return replyHost;
+    }
+
+    /** @return local address the client binds for replies (by default its reply host). */
+    public String replyBindHost()
+    {
+        return replyBindHost;
+    }
+
+    /** @return UDP ports the client may bind for replies; it takes the first free one. */
+    public PortRange replyPorts()
+    {
+        return replyPorts;
     }
 
     /** @return existing media driver directory to use, or null to start an own driver. */
@@ -133,7 +151,8 @@ public final class ClientConfig
     public String toString()
     {
         return "ClientConfig{serverEndpoint=" + serverEndpoint + ", token=***, workerId=" + workerId +
-            ", replyHost=" + replyHost + ", aeronDirectory=" + aeronDirectory +
+            ", replyHost=" + replyHost + ", replyBindHost=" + replyBindHost + ", replyPorts=" + replyPorts +
+            ", aeronDirectory=" + aeronDirectory +
             ", connectTimeoutMs=" + connectTimeoutMs + ", responseTimeoutMs=" + responseTimeoutMs +
             ", mtu=" + mtu + ", termLength=" + termLength + ", chunkBytes=" + chunkBytes +
             ", socketBufferBytes=" + socketBufferBytes + '}';
@@ -148,6 +167,8 @@ public final class ClientConfig
         private String token;
         private int workerId = -1;
         private String replyHost = "127.0.0.1";
+        private String replyBindHost;
+        private PortRange replyPorts = PortRange.EPHEMERAL;
         private String aeronDirectory;
         private long connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS;
         private long responseTimeoutMs = DEFAULT_RESPONSE_TIMEOUT_MS;
@@ -181,10 +202,24 @@ public final class ClientConfig
             return this;
         }
 
-        /** @param replyHost host to bind for replies. @return this */
+        /** @param replyHost host the server sends replies to (and, unless set apart, the one bound). @return this */
         public Builder replyHost(final String replyHost)
         {
             this.replyHost = replyHost;
+            return this;
+        }
+
+        /** @param replyBindHost local address to bind for replies; null = the reply host. @return this */
+        public Builder replyBindHost(final String replyBindHost)
+        {
+            this.replyBindHost = replyBindHost;
+            return this;
+        }
+
+        /** @param replyPorts ports to try for the reply channel. @return this */
+        public Builder replyPorts(final PortRange replyPorts)
+        {
+            this.replyPorts = replyPorts;
             return this;
         }
 
@@ -254,6 +289,19 @@ public final class ClientConfig
                 throw new IllegalArgumentException("workerId is required and must be >= 0, was " + workerId);
             }
             UdpChannels.checkHost("replyHost", replyHost);
+            if (UdpChannels.isWildcard(replyHost))
+            {
+                throw new IllegalArgumentException("replyHost must be an address the server can reach, was '" +
+                    replyHost + "' (a wildcard can be bound, never advertised)");
+            }
+            if (replyBindHost != null)
+            {
+                UdpChannels.checkHost("replyBindHost", replyBindHost);
+            }
+            if (replyPorts == null)
+            {
+                throw new IllegalArgumentException("replyPorts is required (0 for an ephemeral port)");
+            }
             if (aeronDirectory != null && aeronDirectory.isBlank())
             {
                 throw new IllegalArgumentException("aeronDirectory must be null or a path, was blank");
@@ -266,7 +314,8 @@ public final class ClientConfig
             {
                 throw new IllegalArgumentException("responseTimeoutMs must be > 0, was " + responseTimeoutMs);
             }
-            UdpChannels.validate(mtu, termLength, chunkBytes, socketBufferBytes);
+            UdpChannels.validate(mtu == ParameterServerConfig.AUTO_MTU ? LinkMtu.SAFE_DEFAULT : mtu, termLength,
+                chunkBytes, socketBufferBytes);
             return new ClientConfig(this);
         }
     }

@@ -98,18 +98,20 @@ public final class ParameterServer implements AutoCloseable
         final EmbeddedAeron transport = EmbeddedAeron.launch(config.aeronDirectory(), "averon-ps");
         try
         {
-            final ParameterServerAgent agent =
-                new ParameterServerAgent(config, transport.aeron(), parameters, initialStep, rule, counters);
-            final String endpoint = config.host() + ":" + boundPort(agent.subscription(), config);
+            final ParameterServerAgent agent = config.ports().bind("parameter server", "ps.port",
+                config.bindHost(),
+                (port) -> new ParameterServerAgent(config, transport.aeron(), parameters, initialStep, rule, counters,
+                    port));
+            final String endpoint = config.advertisedHost() + ":" + boundPort(agent.subscription(), config);
             agent.endpoint(endpoint);
 
             final ParameterServer server =
                 new ParameterServer(config, transport, agent, counters, endpoint, parameters.length);
             AgentRunner.startOnThread(server.runner, (runnable) -> new Thread(runnable, "averon-ps-" + endpoint));
 
-            LOG.info("parameter server listening on {}: {} parameters ({} MiB), step {}, step deadline {} ms, " +
+            LOG.info("parameter server listening on {} (bound {}, UDP): {} parameters ({} MiB), step {}, step deadline {} ms, " +
                 "evict after {} missed steps, mtu {}, term {} KiB, chunk {} bytes, aeron dir {}",
-                endpoint, parameters.length, (parameters.length * 4L) >> 20, initialStep, config.stepDeadlineMs(),
+                endpoint, config.bindHost(), parameters.length, (parameters.length * 4L) >> 20, initialStep, config.stepDeadlineMs(),
                 config.evictAfterMissedSteps(), config.mtu(), config.termLength() >> 10, config.chunkBytes(),
                 transport.directory());
             return server;
@@ -251,7 +253,7 @@ public final class ParameterServer implements AutoCloseable
             if (System.nanoTime() - deadlineNs > 0)
             {
                 throw new ParameterServerException(
-                    "parameter server could not bind " + config.host() + ":" + config.port() + " within " +
+                    "parameter server could not bind " + config.bindHost() + " (ports " + config.ports() + ") within " +
                     BIND_TIMEOUT_MS + " ms");
             }
             sleepQuietly();

@@ -107,7 +107,8 @@ final class ParameterServerAgent implements Agent
         final float[] parameters,
         final long initialStep,
         final UpdateRule rule,
-        final ServerCounters counters)
+        final ServerCounters counters,
+        final int bindPort)
     {
         this.aeron = aeron;
         this.channels = new UdpChannels(config.mtu(), config.termLength(), config.socketBufferBytes());
@@ -126,7 +127,7 @@ final class ParameterServerAgent implements Agent
         this.assembler = new FragmentAssembler(this::onFragment);
         this.nowNs = clock.nanoTime();
 
-        final String bindEndpoint = config.host() + ":" + config.port();
+        final String bindEndpoint = config.bindHost() + ":" + bindPort;
         try
         {
             this.subscription = aeron.addSubscription(

@@ -109,8 +109,9 @@ public final class ParameterServerClient implements AutoCloseable
         Subscription subscription = null;
         try
         {
-            subscription = transport.aeron().addSubscription(
-                channels.subscription(config.replyHost() + ":0"), WireSchema.REPLY_STREAM_ID);
+            subscription = config.replyPorts().bind("worker " + config.workerId() + " reply channel",
+                "ps.worker-ports", config.replyBindHost(), (port) -> transport.aeron().addSubscription(
+                    channels.subscription(config.replyBindHost() + ":" + port), WireSchema.REPLY_STREAM_ID));
             this.subscription = subscription;
             this.replyEndpoint = config.replyHost() + ":" + awaitReplyPort();
             this.replyEndpointBytes = replyEndpoint.getBytes(StandardCharsets.US_ASCII);
@@ -310,9 +311,13 @@ public final class ParameterServerClient implements AutoCloseable
         {
             if (System.nanoTime() - deadlineNs > 0)
             {
-                throw new ParameterServerException("no answer from parameter server at " + serverEndpoint +
-                    " within " + timeoutMs + " ms (worker " + config.workerId() + "): nothing is listening there " +
-                    "or it is unreachable");
+                throw new ParameterServerException("worker " + config.workerId() + " (replies on " +
+                    replyEndpoint + ") cannot reach the parameter server at " + serverEndpoint + ", UDP port " +
+                    UdpChannels.port(serverEndpoint) + ": no Aeron status message came back within " + timeoutMs +
+                    " ms. Check that " + UdpChannels.host(serverEndpoint) + " is the driver's address as this " +
+                    "host can reach it (ps.advertised-host, spark.driver.host), that UDP port " +
+                    UdpChannels.port(serverEndpoint) + " is open on the driver's host (ps.port), and that the " +
+                    "driver is still running");
             }
             idleStrategy.idle(subscription.poll(assembler, FRAGMENT_LIMIT));
         }
@@ -347,9 +352,13 @@ public final class ParameterServerClient implements AutoCloseable
                 pendingCorrelationId = 0;
                 throw new ParameterServerException(welcomed ?
                     "parameter server at " + serverEndpoint + " accepted worker " + config.workerId() +
-                    " but its parameters did not arrive within " + timeoutMs + " ms" :
-                    "no answer from parameter server at " + serverEndpoint + " within " + timeoutMs +
-                    " ms (worker " + config.workerId() + "): it received nothing or did not reply to " + replyEndpoint);
+                    " but its parameters did not arrive at " + replyEndpoint + " within " + timeoutMs + " ms" :
+                    "the parameter server at " + serverEndpoint + " cannot reach worker " + config.workerId() +
+                    "'s reply endpoint " + replyEndpoint + " (UDP port " + UdpChannels.port(replyEndpoint) +
+                    "): the server receives this worker's frames but no reply arrived within " + timeoutMs +
+                    " ms. Check that " + config.replyHost() + " is this executor's address as the driver can " +
+                    "reach it (SPARK_LOCAL_IP / the executor's host), and that UDP port " +
+                    UdpChannels.port(replyEndpoint) + " (ps.worker-ports) is open on this host");
             }
             idleStrategy.idle(work);
         }

@@ -16,8 +16,10 @@ public final class ParameterServerConfig
     public static final long DEFAULT_STEP_DEADLINE_MS = 30_000;
     /** Default number of consecutive missed deadlines before a worker is evicted. */
     public static final int DEFAULT_EVICT_AFTER_MISSED_STEPS = 3;
-    /** Default UDP MTU. */
-    public static final int DEFAULT_MTU = 8192;
+    /** MTU value that means "fit the interface of the advertised address" ({@link LinkMtu}). */
+    public static final int AUTO_MTU = 0;
+    /** Default UDP MTU: chosen from the link, see {@link LinkMtu}. */
+    public static final int DEFAULT_MTU = AUTO_MTU;
     /** Default Aeron term length (messages are capped at term length / 8). */
     public static final int DEFAULT_TERM_LENGTH = 16 * 1024 * 1024;
     /** Default payload bytes per application-level chunk. */
@@ -25,8 +27,9 @@ public final class ParameterServerConfig
     /** Default UDP socket buffer and receiver window; measured here to lift loopback throughput about threefold. */
     public static final int DEFAULT_SOCKET_BUFFER_BYTES = 2 * 1024 * 1024;
 
-    private final String host;
-    private final int port;
+    private final String bindHost;
+    private final String advertisedHost;
+    private final PortRange ports;
     private final String token;
     private final long stepDeadlineMs;
     private final int evictAfterMissedSteps;
@@ -38,13 +41,14 @@ public final class ParameterServerConfig
 
     private ParameterServerConfig(final Builder builder)
     {
-        host = builder.host;
-        port = builder.port;
+        bindHost = builder.bindHost != null ? builder.bindHost : builder.advertisedHost;
+        advertisedHost = builder.advertisedHost;
+        ports = builder.ports;
         token = builder.token;
         stepDeadlineMs = builder.stepDeadlineMs;
         evictAfterMissedSteps = builder.evictAfterMissedSteps;
         aeronDirectory = builder.aeronDirectory;
-        mtu = builder.mtu;
+        mtu = builder.mtu == AUTO_MTU ? LinkMtu.forLocalAddress(builder.advertisedHost) : builder.mtu;
         termLength = builder.termLength;
         chunkBytes = builder.chunkBytes;
         socketBufferBytes = builder.socketBufferBytes;
@@ -60,8 +64,9 @@ public final class ParameterServerConfig
     public Builder toBuilder()
     {
         return new Builder()
-            .host(host)
-            .port(port)
+            .bindHost(bindHost)
+            .advertisedHost(advertisedHost)
+            .ports(ports)
             .token(token)
             .stepDeadlineMs(stepDeadlineMs)
             .evictAfterMissedSteps(evictAfterMissedSteps)
@@ -72,16 +77,22 @@ public final class ParameterServerConfig
             .socketBufferBytes(socketBufferBytes);
     }
 
-    /** @return host the server binds and advertises. */
-    public String host()
+    /** @return local address the server binds (0.0.0.0 for every interface). */
+    public String bindHost()
     {
-        return host;
+        return bindHost;
     }
 
-    /** @return port to bind, 0 for an ephemeral one. */
-    public int port()
+    /** @return address workers are told to send to; never a wildcard. */
+    public String advertisedHost()
     {
-        return port;
+        return advertisedHost;
+    }
+
+    /** @return UDP ports the server may bind; it takes the first free one. */
+    public PortRange ports()
+    {
+        return ports;
     }
 
     /** @return job secret clients must present. */
@@ -108,7 +119,7 @@ public final class ParameterServerConfig
         return aeronDirectory;
     }
 
-    /** @return UDP MTU. */
+    /** @return UDP MTU of the server's publications (resolved from the link when configured as auto). */
     public int mtu()
     {
         return mtu;
@@ -135,7 +146,8 @@ public final class ParameterServerConfig
     @Override
     public String toString()
     {
-        return "ParameterServerConfig{host=" + host + ", port=" + port + ", token=***" +
+        return "ParameterServerConfig{bindHost=" + bindHost + ", advertisedHost=" + advertisedHost +
+            ", ports=" + ports + ", token=***" +
             ", stepDeadlineMs=" + stepDeadlineMs + ", evictAfterMissedSteps=" + evictAfterMissedSteps +
             ", aeronDirectory=" + aeronDirectory + ", mtu=" + mtu + ", termLength=" + termLength +
             ", chunkBytes=" + chunkBytes + ", socketBufferBytes=" + socketBufferBytes + '}';
@@ -146,8 +158,9 @@ public final class ParameterServerConfig
      */
     public static final class Builder
     {
-        private String host = "127.0.0.1";
-        private int port = 0;
+        private String bindHost;
+        private String advertisedHost = "127.0.0.1";
+        private PortRange ports = PortRange.EPHEMERAL;
         private String token;
         private long stepDeadlineMs = DEFAULT_STEP_DEADLINE_MS;
         private int evictAfterMissedSteps = DEFAULT_EVICT_AFTER_MISSED_STEPS;
@@ -161,17 +174,43 @@ public final class ParameterServerConfig
         {
         }
 
-        /** @param host to bind and advertise. @return this */
+        /** @param host to bind and to advertise (a single-interface server). @return this */
         public Builder host(final String host)
         {
-            this.host = host;
+            this.bindHost = host;
+            this.advertisedHost = host;
             return this;
         }
 
-        /** @param port to bind, 0 for ephemeral. @return this */
+        /** @param bindHost local address to bind, 0.0.0.0 for every interface; null = the advertised host. @return this */
+        public Builder bindHost(final String bindHost)
+        {
+            this.bindHost = bindHost;
+            return this;
+        }
+
+        /** @param advertisedHost address workers send to (required, never a wildcard). @return this */
+        public Builder advertisedHost(final String advertisedHost)
+        {
+            this.advertisedHost = advertisedHost;
+            return this;
+        }
+
+        /** @param port a single port to bind, 0 for ephemeral. @return this */
         public Builder port(final int port)
         {
-            this.port = port;
+            if (port < 0 || port > 65535)
+            {
+                throw new IllegalArgumentException("port must be in [0, 65535] (0 = ephemeral), was " + port);
+            }
+            this.ports = port == 0 ? PortRange.EPHEMERAL : PortRange.of(port, port);
+            return this;
+        }
+
+        /** @param ports ports to try in order (required). @return this */
+        public Builder ports(final PortRange ports)
+        {
+            this.ports = ports;
             return this;
         }
 
@@ -203,7 +242,7 @@ public final class ParameterServerConfig
             return this;
         }
 
-        /** @param mtu UDP MTU. @return this */
+        /** @param mtu UDP MTU, or {@link #AUTO_MTU} to fit the advertised address's interface. @return this */
         public Builder mtu(final int mtu)
         {
             this.mtu = mtu;
@@ -237,10 +276,19 @@ public final class ParameterServerConfig
          */
         public ParameterServerConfig build()
         {
-            UdpChannels.checkHost("host", host);
-            if (port < 0 || port > 65535)
+            UdpChannels.checkHost("advertisedHost", advertisedHost);
+            if (UdpChannels.isWildcard(advertisedHost))
             {
-                throw new IllegalArgumentException("port must be in [0, 65535] (0 = ephemeral), was " + port);
+                throw new IllegalArgumentException("advertisedHost must be an address workers can reach, was '" +
+                    advertisedHost + "' (a wildcard can be bound, never advertised)");
+            }
+            if (bindHost != null)
+            {
+                UdpChannels.checkHost("bindHost", bindHost);
+            }
+            if (ports == null)
+            {
+                throw new IllegalArgumentException("ports is required (0 for an ephemeral port)");
             }
             checkToken(token);
             if (stepDeadlineMs <= 0)
@@ -255,7 +303,8 @@ public final class ParameterServerConfig
             {
                 throw new IllegalArgumentException("aeronDirectory must be null or a path, was blank");
             }
-            UdpChannels.validate(mtu, termLength, chunkBytes, socketBufferBytes);
+            UdpChannels.validate(mtu == AUTO_MTU ? LinkMtu.SAFE_DEFAULT : mtu, termLength, chunkBytes,
+                socketBufferBytes);
             return new ParameterServerConfig(this);
         }
     }

@@ -157,6 +157,25 @@ final class UdpChannels
         return port;
     }
 
+    /** @return host part of a host:port endpoint. */
+    static String host(final String endpoint)
+    {
+        return endpoint.substring(0, endpoint.lastIndexOf(':'));
+    }
+
+    /** @return the host without the brackets of an IPv6 literal, as socket APIs want it. */
+    static String unbracketed(final String host)
+    {
+        return host.length() > 2 && host.charAt(0) == '[' ? host.substring(1, host.length() - 1) : host;
+    }
+
+    /** @return true for an address that means "every interface": it can be bound, never advertised. */
+    static boolean isWildcard(final String host)
+    {
+        final String h = unbracketed(host);
+        return h.equals("0.0.0.0") || h.equals("::") || h.equals("0:0:0:0:0:0:0:0");
+    }
+
     private static boolean isHost(final String host)
     {
         if (host.isEmpty() || host.length() > 253)

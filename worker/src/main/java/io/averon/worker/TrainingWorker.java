@@ -8,6 +8,7 @@ import io.averon.worker.data.SourceIndex;
 
 import io.averon.ps.ClientConfig;
 import io.averon.ps.ParameterServerClient;
+import io.averon.ps.PortRange;
 import org.nd4j.linalg.dataset.DataSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,6 +65,7 @@ public final class TrainingWorker {
                 .aeronDirectory(assignment.aeronDirectory())
                 .connectTimeoutMs(assignment.connectTimeoutMs())
                 .responseTimeoutMs(assignment.responseTimeoutMs())
+                .replyPorts(PortRange.parse("ps.worker-ports", transport.replyPorts()))
                 .mtu(transport.mtu())
                 .termLength(transport.termLength())
                 .chunkBytes(transport.chunkBytes())
@@ -123,15 +125,9 @@ public final class TrainingWorker {
         if (bad.count() > 0) {
             LOG.warn("worker {} skipped {} bad image(s) in epoch {}", worker, bad.count(), plan.epoch() + 1);
         }
-        return new WorkerReport(worker, hostName(), steps, exampleCount, skipped, lossSum, computeNanos, waitNanos,
-                ready, bad);
-    }
-
-    private static String hostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName() + "/pid" + ProcessHandle.current().pid();
-        } catch (IOException e) {
-            return "unknown/pid" + ProcessHandle.current().pid();
-        }
+        // The host as Spark knows the executor (its registered address), not InetAddress.getLocalHost(), which does
+        // not resolve in many containers and network namespaces.
+        return new WorkerReport(worker, replyHost + "/pid" + ProcessHandle.current().pid(), steps, exampleCount,
+                skipped, lossSum, computeNanos, waitNanos, ready, bad);
     }
 }

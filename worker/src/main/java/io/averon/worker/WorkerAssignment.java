@@ -29,7 +29,14 @@ public record WorkerAssignment(String serverEndpoint, String token, String aeron
                                Teacher teacher)
         implements Serializable {
 
-    /** Aeron settings every party of a run must agree on. */
-    public record Transport(int mtu, int termLength, int chunkBytes) implements Serializable {
+    /**
+     * Aeron settings every party of a run must agree on.
+     *
+     * @param mtu        UDP MTU of the worker's publication, 0 = fit the link of the worker's host
+     * @param termLength Aeron term length
+     * @param chunkBytes payload bytes per gradient chunk
+     * @param replyPorts UDP ports the worker may bind for replies ("0", "P" or "FIRST-LAST"; ps.worker-ports)
+     */
+    public record Transport(int mtu, int termLength, int chunkBytes, String replyPorts) implements Serializable {
     }
 }

@@ -1,0 +1,128 @@
+package io.averon.driver;
+
+import io.averon.driver.config.JobConfig;
+import io.averon.ps.ParameterServerConfig;
+import io.averon.ps.PortRange;
+import io.averon.worker.InputException;
+import io.averon.worker.WorkerAssignment;
+import org.apache.spark.SparkConf;
+
+/**
+ * Where the parameter server listens and how workers reach it, from the {@code ps.*} keys and the Spark driver's
+ * address: what the server binds ({@code ps.bind-host}, every interface by default) is kept apart from what it tells
+ * workers ({@code ps.advertised-host}, the driver's host by default), the server and the workers' reply channels take
+ * ports from fixed ranges an operator can open in a firewall, and the MTU fits the link unless set. Every value is
+ * checked here, before the server starts, with an error naming the key.
+ */
+public final class ServerNetwork {
+    private final String bindHost;
+    private final String advertisedHost;
+    private final PortRange serverPorts;
+    private final PortRange workerPorts;
+    private final int mtu;
+
+    private ServerNetwork(String bindHost, String advertisedHost, PortRange serverPorts, PortRange workerPorts,
+                          int mtu) {
+        this.bindHost = bindHost;
+        this.advertisedHost = advertisedHost;
+        this.serverPorts = serverPorts;
+        this.workerPorts = workerPorts;
+        this.mtu = mtu;
+    }
+
+    /**
+     * @param config the job's configuration
+     * @param spark  the running context's configuration (for spark.driver.host)
+     * @return the validated settings
+     * @throws InputException naming the key of a bad value
+     */
+    public static ServerNetwork of(JobConfig config, SparkConf spark) {
+        String bind = config.string("ps.bind-host").trim();
+        String advertised = config.string("ps.advertised-host").trim();
+        String origin = "ps.advertised-host";
+        if (advertised.isEmpty()) {
+            advertised = spark.get("spark.driver.host", "127.0.0.1");
+            origin = "spark.driver.host (ps.advertised-host is empty)";
+        }
+        if (isWildcard(advertised)) {
+            throw new InputException(origin + " = " + advertised + " cannot be advertised to workers: it means "
+                    + "'every interface'. Set ps.advertised-host to an address of the driver that executors can reach");
+        }
+        PortRange serverPorts = ports("ps.port", config);
+        PortRange workerPorts = ports("ps.worker-ports", config);
+        if (!serverPorts.ephemeral() && !workerPorts.ephemeral() && serverPorts.first() <= workerPorts.last()
+                && workerPorts.first() <= serverPorts.last()) {
+            throw new InputException("ps.port (" + serverPorts + ") and ps.worker-ports (" + workerPorts
+                    + ") overlap: on an executor that shares the driver's host the two would compete for ports");
+        }
+        int mtu = mtu(config);
+        try {
+            ParameterServerConfig.builder().bindHost(bind).advertisedHost(advertised).ports(serverPorts).mtu(mtu)
+                    .token("check").build();
+        } catch (IllegalArgumentException e) {
+            throw new InputException("ps settings: " + e.getMessage());
+        }
+        return new ServerNetwork(bind, advertised, serverPorts, workerPorts, mtu);
+    }
+
+    private static PortRange ports(String key, JobConfig config) {
+        try {
+            return PortRange.parse(key, config.string(key));
+        } catch (IllegalArgumentException e) {
+            throw new InputException(e.getMessage());
+        }
+    }
+
+    private static int mtu(JobConfig config) {
+        String value = config.string("ps.mtu").trim();
+        if (value.equals("auto")) {
+            return ParameterServerConfig.AUTO_MTU;
+        }
+        try {
+            return Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new InputException("config key ps.mtu must be auto or a number of bytes (1408 fits a 1500-byte "
+                    + "network, 8960 jumbo frames), got '" + value + "'");
+        }
+    }
+
+    private static boolean isWildcard(String host) {
+        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        return h.equals("0.0.0.0") || h.equals("::") || h.equals("0:0:0:0:0:0:0:0");
+    }
+
+    /** @return a server configuration builder with these addresses, ports and MTU set. */
+    public ParameterServerConfig.Builder serverConfig() {
+        return ParameterServerConfig.builder().bindHost(bindHost).advertisedHost(advertisedHost).ports(serverPorts)
+                .mtu(mtu);
+    }
+
+    /**
+     * @param termLength Aeron term length every party uses
+     * @param chunkBytes payload bytes per chunk
+     * @return the settings each worker's client is built with
+     */
+    public WorkerAssignment.Transport workerTransport(int termLength, int chunkBytes) {
+        return new WorkerAssignment.Transport(mtu, termLength, chunkBytes, workerPorts.spec());
+    }
+
+    /** @return address workers send to. */
+    public String advertisedHost() {
+        return advertisedHost;
+    }
+
+    /** @return address the server binds. */
+    public String bindHost() {
+        return bindHost;
+    }
+
+    /**
+     * @param endpoint the started server's advertised endpoint
+     * @return one line for the run header: what an operator opens in a firewall
+     */
+    public String describe(String endpoint) {
+        return "parameter server " + endpoint + " over UDP (bound " + bindHost + ", ps.port " + serverPorts
+                + "), worker reply ports " + workerPorts + " (ps.worker-ports), mtu "
+                + (mtu == ParameterServerConfig.AUTO_MTU ? "auto" : String.valueOf(mtu));
+    }
+}
