@@ -30,8 +30,9 @@ final class EpochTask extends AbstractFunction1<Iterator<Integer>, Iterator<Work
         BarrierTaskContext context = BarrierTaskContext.get();
         int worker = context.partitionId();
         try {
-            // Spark's own idea of this executor's address (SPARK_LOCAL_IP / SPARK_LOCAL_HOSTNAME honoured).
-            String host = org.apache.spark.util.Utils.localHostName();
+            // The address this executor registered with Spark (SPARK_LOCAL_IP / SPARK_LOCAL_HOSTNAME honoured): the
+            // one the driver reaches it on, and the name reports give it.
+            String host = org.apache.spark.SparkEnv.get().blockManager().blockManagerId().host();
             WorkerReport report = new TrainingWorker(assignment, worker, host).run(context::barrier,
                     context::isInterrupted);
             context.killTaskIfInterrupted();
