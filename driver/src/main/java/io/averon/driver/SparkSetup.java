@@ -1,11 +1,14 @@
 package io.averon.driver;
 
 import io.averon.driver.config.JobConfig;
+import io.averon.worker.InputException;
 import org.apache.spark.SparkConf;
 
 /**
  * Builds the Spark configuration of a run. Settings given by spark-submit win; what Averon needs and Spark does not
- * add by itself (Agrona's access to jdk.internal.misc on executors, single-threaded BLAS per worker, Kryo) is added.
+ * add by itself (Agrona's access to jdk.internal.misc on executors, single-threaded BLAS per worker, Kryo, a JavaCPP
+ * off-heap limit with the container memory overhead to match) is added, and settings under which Averon cannot run
+ * (dynamic allocation, which Spark refuses for barrier stages) stop the run before anything starts.
  */
 public final class SparkSetup {
     /** JVM options an executor needs for Aeron/Agrona and ND4J on Java 17. */
@@ -22,7 +25,21 @@ public final class SparkSetup {
      * @param master the master from the command line, or null to use spark-submit's or the job's
      */
     public static SparkConf sparkConf(JobConfig config, String master) {
-        SparkConf conf = new SparkConf();
+        return sparkConf(config, master, new SparkConf());
+    }
+
+    /**
+     * @param config the job
+     * @param master the master from the command line, or null to use spark-submit's or the job's
+     * @param conf   the properties spark-submit (or a test) set, completed in place
+     */
+    static SparkConf sparkConf(JobConfig config, String master, SparkConf conf) {
+        if (conf.getBoolean("spark.dynamicAllocation.enabled", false)) {
+            throw new InputException("spark.dynamicAllocation.enabled=true: Averon trains each epoch as a Spark "
+                    + "barrier stage, which Spark refuses under dynamic allocation. Submit with --conf "
+                    + "spark.dynamicAllocation.enabled=false and a fixed number of executors (--num-executors N on "
+                    + "YARN, spark.executor.instances) with as many task slots as --workers");
+        }
         if (master != null) {
             conf.setMaster(master);
         } else if (!conf.contains("spark.master")) {
@@ -36,8 +53,45 @@ public final class SparkSetup {
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
         String existing = conf.get("spark.executor.extraJavaOptions", "");
         if (!existing.contains("jdk.internal.misc")) {
-            conf.set("spark.executor.extraJavaOptions", (existing + " " + EXECUTOR_JAVA_OPTIONS).trim());
+            existing = (existing + " " + EXECUTOR_JAVA_OPTIONS).trim();
+        }
+        long heap = mebibytes(conf.get("spark.executor.memory"), "spark.executor.memory");
+        String offHeapSetting = config.string("spark.executor-offheap").trim();
+        long offHeap = offHeapSetting.isEmpty() ? heap : config.bytes("spark.executor-offheap") >> 20;
+        if (!existing.contains("org.bytedeco.javacpp.maxbytes")) {
+            // ND4J allocates its arrays off-heap through JavaCPP; unbounded, a container is killed by its manager.
+            existing = existing + " -Dorg.bytedeco.javacpp.maxbytes=" + offHeap + "m"
+                    + " -Dorg.bytedeco.javacpp.maxphysicalbytes=" + (heap + offHeap + NATIVE_SLACK_MIB) + "m";
+        }
+        conf.set("spark.executor.extraJavaOptions", existing);
+        if (!conf.contains("spark.executor.memoryOverhead")) {
+            conf.set("spark.executor.memoryOverhead",
+                    memoryOverheadMib(offHeap, config.bytes("ps.term-length") >> 20) + "m");
         }
         return conf;
+    }
+
+    /** JVM-native memory beside heap and ND4J arrays: metaspace, thread stacks, Netty and Aeron buffers. */
+    static final long NATIVE_SLACK_MIB = 384;
+
+    /**
+     * The memory a container needs beyond the executor heap: ND4J's off-heap arrays, the worker's Aeron log buffers
+     * in /dev/shm (which count towards the container's memory: one publication and one image of 3 terms each) and
+     * the JVM's own native memory.
+     *
+     * @param offHeapMib    JavaCPP off-heap limit
+     * @param termLengthMib Aeron term length
+     * @return spark.executor.memoryOverhead in MiB
+     */
+    static long memoryOverheadMib(long offHeapMib, long termLengthMib) {
+        return offHeapMib + 6 * Math.max(1, termLengthMib) + NATIVE_SLACK_MIB;
+    }
+
+    private static long mebibytes(String value, String key) {
+        try {
+            return org.apache.spark.network.util.JavaUtils.byteStringAsMb(value);
+        } catch (NumberFormatException e) {
+            throw new InputException(key + " = '" + value + "' is not a memory size (e.g. 2g, 512m)");
+        }
     }
 }

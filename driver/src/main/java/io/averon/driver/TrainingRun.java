@@ -388,13 +388,23 @@ public final class TrainingRun {
             }
             return fs.exists(new Path(dir, "checkpoints")) ? dir : dir.getParent();
         }
-        Path root = new Path(config.string("run.root"));
+        Path root = runRoot();
         if (resume != null) {
             return latestRun(root).orElseThrow(() -> new InputException("--resume: no earlier run of "
                     + config.string("job.name") + " under " + root + " (name a run directory: --resume DIR)"));
         }
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         return new Path(root, config.string("job.name") + "-" + stamp);
+    }
+
+    private Path runRoot() throws IOException {
+        String configured = config.string("run.root").trim();
+        if (!configured.isEmpty()) {
+            return new Path(configured);
+        }
+        FileSystem defaultFs = FileSystem.get(hadoop);
+        return "file".equals(defaultFs.getUri().getScheme()) ? new Path("runs")
+                : new Path(defaultFs.getHomeDirectory(), "averon/runs");
     }
 
     private String resumeCheckpointDirectory(Path runDir) throws IOException {

@@ -1,5 +1,6 @@
 package io.averon.jobs;
 
+import io.averon.driver.BarrierTimer;
 import io.averon.driver.JobSpec;
 import io.averon.driver.RunOptions;
 import io.averon.driver.RunResult;
@@ -29,10 +30,23 @@ public final class Averon {
     private Averon() {
     }
 
-    public static void main(String[] args) {
+    /** System property the {@code averon} launcher sets: it wants the 0/1/2 exit status. */
+    static final String LAUNCHER_PROPERTY = "averon.launcher";
+
+    /**
+     * Under the launcher, exits with the command's status. Under spark-submit (client or cluster mode, standalone,
+     * YARN or Kubernetes) it returns normally on success, so the cluster manager reports SUCCEEDED, and throws
+     * Spark's user-application exception carrying the status on failure: spark-submit exits with that status and YARN
+     * reports FAILED, without a stack trace for a user error (the one-line message is already on stderr).
+     */
+    public static void main(String[] args) throws org.apache.spark.SparkUserAppException {
         int status = run(args, System.out, System.err);
-        // Spark's barrier coordinator leaves non-daemon timer threads behind after the context stops.
-        System.exit(status);
+        if (Boolean.getBoolean(LAUNCHER_PROPERTY)) {
+            System.exit(status);
+        }
+        if (status != 0) {
+            throw new org.apache.spark.SparkUserAppException(status);
+        }
     }
 
     /** Runs one command; returns the process exit status. */
@@ -86,7 +100,11 @@ public final class Averon {
             // The worker count sets the global batch, which the learning-rate scaling rule needs.
             int configured = config.nonNegative("train.workers");
             JobSpec job = JobCatalog.spec(config, configured == 0 ? sc.defaultParallelism() : configured);
-            return new TrainingRun(sc, job, new RunOptions(cli.runDirectory(), cli.resume(), out)).run();
+            try {
+                return new TrainingRun(sc, job, new RunOptions(cli.runDirectory(), cli.resume(), out)).run();
+            } finally {
+                BarrierTimer.release(sc.sc());
+            }
         }
     }
 

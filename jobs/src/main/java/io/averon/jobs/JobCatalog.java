@@ -41,7 +41,12 @@ public final class JobCatalog {
         String resource = "jobs/" + job + ".conf";
         try (InputStream in = JobCatalog.class.getClassLoader().getResourceAsStream(resource)) {
             if (in == null) {
-                throw new InputException("unknown job '" + job + "': not a file, and not one of " + BUILT_IN
+                JobConfig remote = JobFiles.find(job, overrides);
+                if (remote != null) {
+                    return remote;
+                }
+                throw new InputException("unknown job '" + job + "': not a local file, not a file on the default "
+                        + "filesystem, not a file shipped with --files, and not one of " + BUILT_IN
                         + " (see conf/jobs/)");
             }
             return JobConfig.load(new String(in.readAllBytes(), StandardCharsets.UTF_8), "conf/" + resource, overrides);
