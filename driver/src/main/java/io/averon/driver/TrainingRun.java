@@ -5,6 +5,7 @@ import io.averon.driver.checkpoint.CheckpointState;
 import io.averon.driver.checkpoint.CheckpointStore;
 import io.averon.driver.config.JobConfig;
 import io.averon.driver.progress.ProgressBar;
+import io.averon.ps.LogBufferSpace;
 import io.averon.ps.ParameterServer;
 import io.averon.ps.ParameterServerConfig;
 import io.averon.ps.ServerStats;
@@ -32,6 +33,7 @@ import org.slf4j.LoggerFactory;
 import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.security.SecureRandom;
@@ -132,6 +134,8 @@ public final class TrainingRun {
                 runDir, workers, trainSize, testSize, batch, epochs, fingerprint);
         out.print(DatasetReport.describe(job.train(), "training set"));
         out.print(DatasetReport.describe(job.test(), "test set"));
+        checkLogBufferSpace(workers);
+        long slotWaitMs = TaskSlots.await(sc.sc(), workers, config.millis("train.wait-for-slots"), out);
 
         Dl4jUpdateRule rule = new Dl4jUpdateRule(job.model(), parameters, updaterState);
         String token = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
@@ -147,7 +151,7 @@ public final class TrainingRun {
             try {
                 metrics.write("start", fields("workers", workers, "train_examples", trainSize, "test_examples", testSize,
                         "batch_size", batch, "epochs", epochs, "start_epoch", startEpoch, "start_step", startStep,
-                        "model", fingerprint, "master", sc.master()));
+                        "model", fingerprint, "master", sc.master(), "wait_for_slots_s", slotWaitMs / 1000.0));
                 TestSetEvaluation evaluation = new TestSetEvaluation(sc, workers, 256);
                 int patience = config.nonNegative("train.early-stopping-patience");
                 double minDelta = config.number("train.early-stopping-min-delta");
@@ -339,6 +343,24 @@ public final class TrainingRun {
                 batch, epochStartStep, config.millis("ps.connect-timeout"), config.millis("ps.response-timeout"),
                 network.workerTransport((int) config.bytes("ps.term-length"), (int) config.bytes("ps.chunk-bytes")),
                 job.teacher());
+    }
+
+    /** Fails before anything starts when /dev/shm cannot hold the media drivers' log buffers; reports the need. */
+    private void checkLogBufferSpace(int workers) {
+        int term = (int) config.bytes("ps.term-length");
+        boolean shared = sc.isLocal() && config.flag("ps.share-media-driver-in-local-mode");
+        long server = LogBufferSpace.serverBytes(workers, term) + (shared ? workers * LogBufferSpace.workerBytes(term) : 0);
+        File dir = LogBufferSpace.defaultDirectory();
+        long free;
+        try {
+            free = LogBufferSpace.check(shared ? "the driver (parameter server and " + workers + " local workers)"
+                    : "the parameter server for " + workers + " workers", server, dir);
+        } catch (IllegalArgumentException e) {
+            throw new InputException(e.getMessage());
+        }
+        out.printf("%s: driver needs %d MiB%s (%d MiB free here)%n", dir, server >> 20,
+                shared ? "" : ", each executor " + (LogBufferSpace.workerBytes(term) >> 20) + " MiB per worker",
+                free >> 20);
     }
 
     private ParameterServerConfig serverConfig(String token) {

@@ -153,9 +153,7 @@ final class EmbeddedAeron implements AutoCloseable
 
     private static String freshDirectory(final String prefix)
     {
-        final File shm = new File("/dev/shm");
-        final File base = shm.isDirectory() && shm.canWrite() ? shm : new File(System.getProperty("java.io.tmpdir"));
-        return new File(base, prefix + "-" + UUID.randomUUID()).getAbsolutePath();
+        return new File(LogBufferSpace.defaultDirectory(), prefix + "-" + UUID.randomUUID()).getAbsolutePath();
     }
 
     /**

@@ -7,6 +7,7 @@ import io.averon.worker.data.PipelineSettings;
 import io.averon.worker.data.SourceIndex;
 
 import io.averon.ps.ClientConfig;
+import io.averon.ps.LogBufferSpace;
 import io.averon.ps.ParameterServerClient;
 import io.averon.ps.PortRange;
 import org.nd4j.linalg.dataset.DataSet;
@@ -14,7 +15,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -70,6 +70,14 @@ public final class TrainingWorker {
                 .termLength(transport.termLength())
                 .chunkBytes(transport.chunkBytes())
                 .build();
+        if (assignment.aeronDirectory() == null) {
+            try {
+                LogBufferSpace.check("worker " + worker + " on " + replyHost,
+                        LogBufferSpace.workerBytes(transport.termLength()), LogBufferSpace.defaultDirectory());
+            } catch (IllegalArgumentException e) {
+                throw new InputException(e.getMessage());
+            }
+        }
         float[] gradient = new float[replica.parameterCount()];
         int steps = 0;
         long exampleCount = 0;
