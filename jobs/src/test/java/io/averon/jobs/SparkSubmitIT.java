@@ -1,0 +1,179 @@
+package io.averon.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Averon submitted the way users submit it: a real {@code spark-submit} process (deploy/spark-submit over the
+ * project's Spark runtime) with the fat jar and the shipped spark-defaults.conf, against a multi-process standalone
+ * cluster, in client and in cluster deploy mode, with a good and a bad job. One cluster serves every scenario.
+ */
+@Timeout(value = 20, unit = TimeUnit.MINUTES)
+class SparkSubmitIT {
+    @TempDir
+    static Path tmp;
+    static StandaloneCluster cluster;
+    static Path root;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        root = Path.of("..").toAbsolutePath().normalize();
+        // Three slots: a cluster-mode driver takes one core, its two workers one each.
+        cluster = new StandaloneCluster(tmp, 3, "6g");
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private static List<String> submit(String deployMode, String... extra) {
+        List<String> command = new ArrayList<>(List.of(root.resolve("deploy/spark-submit").toString(),
+                "--master", cluster.masterUrl, "--deploy-mode", deployMode,
+                "--properties-file", root.resolve("jobs/target/spark-defaults.conf").toString(),
+                "--conf", "spark.executor.cores=1", "--conf", "spark.cores.max=2",
+                "--conf", "spark.executor.memory=1g", "--conf", "spark.driver.memory=1g",
+                "--conf", "spark.executor.extraJavaOptions=-Dorg.bytedeco.javacpp.maxbytes=1g "
+                        + "-Dorg.bytedeco.javacpp.maxphysicalbytes=3g",
+                "--conf", "spark.driver.host=127.0.0.1"));
+        command.addAll(List.of(extra));
+        return command;
+    }
+
+    private static List<String> averonArgs(String job, Path runDir, String... extra) {
+        List<String> args = new ArrayList<>(List.of("--class", "io.averon.jobs.Averon",
+                root.resolve("jobs/target/averon.jar").toString(), "train", job, "--workers", "2",
+                "--run-dir", runDir.toString(), "--set", "train.epochs=1", "--set", "train.batch-size=32"));
+        args.addAll(List.of(extra));
+        return args;
+    }
+
+    private static Result run(List<String> command, Path log) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+        builder.environment().remove("SPARK_HOME");
+        Process process = builder.start();
+        try {
+            if (!process.waitFor(12, TimeUnit.MINUTES)) {
+                throw new IllegalStateException("spark-submit did not finish; log " + log);
+            }
+            return new Result(process.exitValue(), Files.readString(log));
+        } finally {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+        }
+    }
+
+    private record Result(int status, String output) {
+    }
+
+    private static double lastAccuracy(Path runDir) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        double accuracy = Double.NaN;
+        for (String line : Files.readAllLines(runDir.resolve("metrics.jsonl"))) {
+            JsonNode node = json.readTree(line);
+            if (node.path("event").asText().equals("epoch")) {
+                accuracy = node.path("test_accuracy").asDouble();
+                assertEquals(2, node.path("workers").size(), line);
+                assertTrue(node.path("gradients_accepted").asLong() > 0, line);
+                for (JsonNode w : node.path("workers")) {
+                    assertTrue(w.path("host").asText().startsWith("127.0.0.1/pid"), "executor address: " + w);
+                }
+            }
+        }
+        return accuracy;
+    }
+
+    @Test
+    void clientModeTrainsAndExitsZero() throws Exception {
+        Path runDir = tmp.resolve("client-run");
+        List<String> command = submit("client");
+        command.addAll(averonArgs("fashion-mnist-lenet", runDir, "--set", "dataset.train-limit=3000",
+                "--set", "dataset.test-limit=1000"));
+        Result result = run(command, tmp.resolve("client.log"));
+        assertEquals(0, result.status(), result.output());
+        assertTrue(result.output().contains("model saved to"), result.output());
+        double accuracy = lastAccuracy(runDir);
+        assertTrue(accuracy >= 0.6, "1 epoch on 3000 examples: " + accuracy);
+        assertTrue(Files.isRegularFile(runDir.resolve("model.zip")));
+    }
+
+    @Test
+    void clientModeUserErrorExitsTwoWithOneLineAndNoStackTrace() throws Exception {
+        List<String> command = submit("client");
+        command.addAll(averonArgs("fashion-mnist-lenet", tmp.resolve("bad-run"), "--set", "train.epoch=2"));
+        Result result = run(command, tmp.resolve("client-bad.log"));
+        assertEquals(2, result.status(), result.output());
+        assertTrue(result.output().contains("averon: error: --set train.epoch=2: unknown config key 'train.epoch'"),
+                result.output());
+        assertFalse(result.output().contains("SparkUserAppException"), result.output());
+        assertFalse(Files.exists(tmp.resolve("bad-run/metrics.jsonl")), "nothing written for a bad config");
+    }
+
+    @Test
+    void clusterModeRunsTheDriverOnTheClusterWithAJobShippedByFiles() throws Exception {
+        Path jobFile = tmp.resolve("small-lenet.conf");
+        Files.writeString(jobFile, Files.readString(root.resolve("conf/jobs/fashion-mnist-lenet.conf"))
+                + "\njob.name = small-lenet\ndataset.train-limit = 3000\ndataset.test-limit = 1000\n");
+        Path runDir = tmp.resolve("cluster-run");
+        List<String> command = submit("cluster", "--conf", "spark.standalone.submit.waitAppCompletion=true",
+                "--files", jobFile.toString());
+        command.addAll(averonArgs("small-lenet.conf", runDir));
+        Result result = run(command, tmp.resolve("cluster.log"));
+        assertEquals(0, result.status(), result.output());
+        String driverLog = driverOutput();
+        assertTrue(driverLog.contains("model saved to " + runDir), driverLog);
+        double accuracy = lastAccuracy(runDir);
+        assertTrue(accuracy >= 0.6, "1 epoch on 3000 examples: " + accuracy);
+    }
+
+    @Test
+    void clusterModeFailureEndsFailedWithTheErrorInTheDriverLog() throws Exception {
+        List<String> command = submit("cluster", "--conf", "spark.standalone.submit.waitAppCompletion=true");
+        command.addAll(averonArgs("fashion-mnist-lenet", tmp.resolve("cluster-bad"), "--set", "ps.port=70000"));
+        Result result = run(command, tmp.resolve("cluster-bad.log"));
+        assertNotEquals(0, result.status(), result.output());
+        assertTrue(result.output().contains("FAILED") || result.output().contains("ERROR"), result.output());
+        String driverLog = driverOutput();
+        assertTrue(driverLog.contains("averon: error: ps.port must be a UDP port"), driverLog);
+    }
+
+    /** The stderr of the newest cluster-mode driver, from the Worker's work directory. */
+    private static String driverOutput() throws IOException {
+        File[] drivers = tmp.resolve("worker").toFile().listFiles((d, name) -> name.startsWith("driver-"));
+        assertTrue(drivers != null && drivers.length > 0, "no driver directory under the Worker's work dir");
+        File newest = drivers[0];
+        for (File d : drivers) {
+            if (d.getName().compareTo(newest.getName()) > 0) {
+                newest = d;
+            }
+        }
+        String output = Files.readString(newest.toPath().resolve("stderr")) + Files.readString(
+                newest.toPath().resolve("stdout"));
+        // Kept beside the test reports: the temporary directory is gone when a failure is read.
+        Path kept = Path.of("target/failsafe-reports", "SparkSubmitIT-" + newest.getName() + ".log");
+        Files.createDirectories(kept.getParent());
+        Files.writeString(kept, output);
+        return output;
+    }
+}
