@@ -32,8 +32,9 @@ final class EpochTask extends AbstractFunction1<Iterator<Integer>, Iterator<Work
         try {
             // Spark's own idea of this executor's address (SPARK_LOCAL_IP / SPARK_LOCAL_HOSTNAME honoured).
             String host = org.apache.spark.util.Utils.localHostName();
-            WorkerReport report = new TrainingWorker(assignment, worker, host).run(context::barrier,
-                    context::isInterrupted);
+            // Each task trains on the GPU Spark gave it (none: ND4J's default device, or the CPU).
+            WorkerReport report = new TrainingWorker(assignment, worker, host, TaskGpus.of(context.resourcesJMap()))
+                    .run(context::barrier, context::isInterrupted);
             context.killTaskIfInterrupted();
             return scala.collection.Iterator$.MODULE$.single(report);
         } catch (IOException e) {
