@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Spark's GPU addresses to ND4J devices: the mapping, its errors, and the binding on a CUDA-like and the CPU backend. */
+/** Spark GPU addresses to ND4J devices: the mapping, its errors, the binding on a CUDA-like and the CPU backend. */
 class GpuDeviceTest {
 
     @Test
