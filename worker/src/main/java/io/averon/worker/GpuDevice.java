@@ -75,8 +75,9 @@ public final class GpuDevice {
         if (cpuBackend) {
             // The CPU backend reports one device whatever the machine has, so address "1" would look out of range:
             // a CPU jar on a GPU cluster must still train, on the CPU.
-            LOG.warn("Spark assigned GPU {} to this task but ND4J runs its CPU backend; training on the CPU "
-                    + "(build the jar with -Pcuda to use the GPU)", addresses);
+            LOG.warn("Spark assigned GPU {} to this task but ND4J runs its CPU backend; training on the CPU (the jar "
+                    + "was built without -Pcuda, or ND4J found no usable CUDA device or driver: see its log)",
+                    addresses);
             return OptionalInt.empty();
         }
         OptionalInt device = index(addresses, affinity.getNumberOfDevices());
