@@ -33,8 +33,9 @@ final class EpochTask extends AbstractFunction1<Iterator<Integer>, Iterator<Work
             // The address this executor registered with Spark (SPARK_LOCAL_IP / SPARK_LOCAL_HOSTNAME honoured): the
             // one the driver reaches it on, and the name reports give it.
             String host = org.apache.spark.SparkEnv.get().blockManager().blockManagerId().host();
-            WorkerReport report = new TrainingWorker(assignment, worker, host).run(context::barrier,
-                    context::isInterrupted);
+            // Each task trains on the GPU Spark gave it (none: ND4J's default device, or the CPU).
+            WorkerReport report = new TrainingWorker(assignment, worker, host, TaskGpus.of(context.resourcesJMap()))
+                    .run(context::barrier, context::isInterrupted);
             context.killTaskIfInterrupted();
             return scala.collection.Iterator$.MODULE$.single(report);
         } catch (IOException e) {

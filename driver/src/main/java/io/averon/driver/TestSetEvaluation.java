@@ -1,6 +1,7 @@
 package io.averon.driver;
 
 import io.averon.worker.ConfusionMatrix;
+import io.averon.worker.GpuDevice;
 import io.averon.worker.ModelDefinition;
 import io.averon.worker.data.PipelineSettings;
 import io.averon.worker.data.SourceIndex;
@@ -70,6 +71,8 @@ public final class TestSetEvaluation {
         @Override
         public ConfusionMatrix call(Integer shard) {
             try {
+                // Evaluation tasks hold a GPU of their own too when the application asks for GPUs per task.
+                GpuDevice.bindCurrentThread(TaskGpus.current());
                 return new ShardEvaluator(model, pipeline, batchSize)
                         .evaluate(parameters.value(), test, shard, shards);
             } catch (IOException e) {

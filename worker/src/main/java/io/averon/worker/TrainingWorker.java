@@ -15,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -28,16 +29,30 @@ public final class TrainingWorker {
     private final WorkerAssignment assignment;
     private final int worker;
     private final String replyHost;
+    private final List<String> gpuAddresses;
 
     /**
+     * A worker with no GPU assigned: it trains on whatever ND4J's backend gives the calling thread.
+     *
      * @param assignment what to train
      * @param worker     this worker's index (its partition of the epoch)
      * @param replyHost  this host's address as the parameter server can reach it (the executor's host)
      */
     public TrainingWorker(WorkerAssignment assignment, int worker, String replyHost) {
+        this(assignment, worker, replyHost, List.of());
+    }
+
+    /**
+     * @param assignment   what to train
+     * @param worker       this worker's index (its partition of the epoch)
+     * @param replyHost    this host's address as the parameter server can reach it (the executor's host)
+     * @param gpuAddresses the GPU addresses Spark assigned to this worker's task (empty = none); see {@link GpuDevice}
+     */
+    public TrainingWorker(WorkerAssignment assignment, int worker, String replyHost, List<String> gpuAddresses) {
         this.assignment = assignment;
         this.worker = worker;
         this.replyHost = replyHost;
+        this.gpuAddresses = List.copyOf(gpuAddresses);
     }
 
     /**
@@ -49,6 +64,9 @@ public final class TrainingWorker {
      *                          the worker leaves at once instead of training on alone and holding its core
      */
     public WorkerReport run(Runnable afterRegistration, BooleanSupplier cancelled) throws IOException {
+        // Before the replica exists: ND4J places a thread's arrays on the device it was bound to at allocation.
+        // The prefetch threads only fill float[] batches; the arrays are made here, on this thread, by toDataSet.
+        GpuDevice.bindCurrentThread(gpuAddresses);
         ModelReplica replica = new ModelReplica(assignment.model());
         Teacher.Instance teacher = assignment.teacher() == null ? null : assignment.teacher().instantiate();
         SourceIndex data = assignment.data();
