@@ -117,12 +117,13 @@ public final class ServerNetwork {
     }
 
     /**
-     * @param endpoint the started server's advertised endpoint
+     * @param endpoint  the started server's advertised endpoint
+     * @param serverMtu the MTU the server resolved
      * @return one line for the run header: what an operator opens in a firewall
      */
-    public String describe(String endpoint) {
+    public String describe(String endpoint, int serverMtu) {
         return "parameter server " + endpoint + " over UDP (bound " + bindHost + ", ps.port " + serverPorts
-                + "), worker reply ports " + workerPorts + " (ps.worker-ports), mtu "
-                + (mtu == ParameterServerConfig.AUTO_MTU ? "auto" : String.valueOf(mtu));
+                + "), worker reply ports " + workerPorts + " (ps.worker-ports), mtu " + serverMtu
+                + (mtu == ParameterServerConfig.AUTO_MTU ? " (auto: fitted to the link; workers fit their own)" : "");
     }
 }

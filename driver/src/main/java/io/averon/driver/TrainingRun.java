@@ -145,7 +145,7 @@ public final class TrainingRun {
         try (ParameterServer server = ParameterServer.start(serverConfig(token), parameters, startStep, rule);
              MetricsLog metrics = new MetricsLog(reopen(fs, new Path(runDir, "metrics.jsonl")))) {
             // Ctrl-C or a SIGTERM from the cluster manager must not leave the media driver's files in /dev/shm.
-            out.println(network.describe(server.endpoint()));
+            out.println(network.describe(server.endpoint(), server.mtu()));
             Thread closeOnExit = new Thread(server::close, "averon-ps-shutdown");
             Runtime.getRuntime().addShutdownHook(closeOnExit);
             try {

@@ -92,6 +92,13 @@ final class StandaloneCluster implements AutoCloseable {
         throw new IllegalStateException("cluster did not reach '" + text + "' in " + seconds + " s; last: " + last);
     }
 
+    /** The Master's JSON status page: workers, applications, drivers and their states. */
+    String masterJson() throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + masterUiPort + "/json/"))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
     String log(String name) throws IOException {
         Path file = logs.resolve(name + ".log");
         try (InputStream in = Files.newInputStream(file)) {

@@ -129,6 +129,12 @@ public final class ParameterServer implements AutoCloseable
         return endpoint;
     }
 
+    /** @return MTU of the server's publications (resolved from the link when configured as auto). */
+    public int mtu()
+    {
+        return config.mtu();
+    }
+
     /** @return the embedded media driver's directory; clients in the same JVM may share it. */
     public String aeronDirectory()
     {

@@ -151,9 +151,10 @@ public final class ParameterServerClient implements AutoCloseable
         {
             client = new ParameterServerClient(config, transport);
             client.register(startNs + TimeUnit.MILLISECONDS.toNanos(config.connectTimeoutMs()));
-            LOG.info("worker {} registered with parameter server at {} in {} ms: step {}, {} parameters, replies on {}",
-                config.workerId(), config.serverEndpoint(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs),
-                client.heldStep, client.parameters.length, client.replyEndpoint);
+            LOG.info("worker {} registered with parameter server at {} in {} ms: step {}, {} parameters, replies on " +
+                "{}, mtu {}", config.workerId(), config.serverEndpoint(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs), client.heldStep, client.parameters.length,
+                client.replyEndpoint, config.mtu());
             return client;
         }
         catch (final RuntimeException ex)
