@@ -9,6 +9,7 @@
 #   netns-cluster.sh [options] exec I CMD  run CMD in host I with SPARK_LOCAL_IP / SPARK_LOCAL_HOSTNAME set to its
 #                                          address
 #   netns-cluster.sh [options] addr I      print host I's address
+# Exit status: 0 done, 2 bad usage or environment, 3 up refused because objects of <prefix> exist, 1 other failure.
 #
 # Options (flag or environment variable):
 #   --prefix P   PREFIX  name prefix of every object (default avn; at most 10 characters so that names fit IFNAMSIZ)
@@ -33,7 +34,7 @@ STATE_DIR=/run/averon-netns
 
 die() { echo "netns-cluster: $*" >&2; exit 2; }
 
-usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -170,7 +171,9 @@ cmd_up() {
   local leftovers
   leftovers="$(existing_namespaces) $(existing_links) $(existing_etc)"
   if [[ -n "${leftovers// /}" ]]; then
-    die "a cluster with prefix '$PREFIX' already exists ($(echo $leftovers)); run '$0 --prefix $PREFIX down' first"
+    # Status 3, apart from other errors (2), so that a caller knows nothing was created and nothing is its to remove.
+    echo "netns-cluster: a cluster with prefix '$PREFIX' already exists ($(echo $leftovers)); run '$0 --prefix $PREFIX down' first" >&2
+    exit 3
   fi
   take_lock
   # Any failure from here on removes what was created so far: everything with this prefix is ours (checked above).
