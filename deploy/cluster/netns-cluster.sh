@@ -34,7 +34,8 @@ STATE_DIR=/run/averon-netns
 
 die() { echo "netns-cluster: $*" >&2; exit 2; }
 
-usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+# The usage text is the comment block at the top of this file.
+usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | grep '^#' | sed 's/^# \{0,1\}//' >&2; exit "${1:-2}"; }
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -43,7 +44,7 @@ while [[ $# -gt 0 ]]; do
     --rate) RATE="$2"; shift 2 ;;
     --burst) BURST="$2"; shift 2 ;;
     --mtu) MTU="$2"; shift 2 ;;
-    -h|--help) usage ;;
+    -h|--help) usage 0 ;;
     --) shift; break ;;
     -*) die "unknown option $1" ;;
     *) break ;;
@@ -161,6 +162,15 @@ cmd_down() {
   echo "netns-cluster: $PREFIX is down"
 }
 
+up_exit() {
+  local status="$1"
+  [[ "$UP_DONE" == true ]] && return 0
+  trap - EXIT
+  echo "netns-cluster: up did not finish (status $status); removing what was created" >&2
+  cmd_down >&2 || true
+  exit $(( status == 0 ? 1 : status ))
+}
+
 cmd_up() {
   local n="${1:-}"
   [[ "$n" =~ ^[0-9]+$ && "$n" -ge 1 && "$n" -le 999 ]] || die "up needs a host count in [1, 999], got '${n}'"
@@ -176,9 +186,11 @@ cmd_up() {
     exit 3
   fi
   take_lock
-  # Any failure from here on removes what was created so far: everything with this prefix is ours (checked above).
-  trap 'status=$?; echo "netns-cluster: up failed (status $status); removing what was created" >&2; exec 9>&-; cmd_down >&2 || true; exit $status' ERR
-  trap 'echo "netns-cluster: interrupted; removing what was created" >&2; exec 9>&-; cmd_down >&2 || true; exit 130' INT TERM
+  # Any exit before the end (a failed command anywhere under set -e, a signal) removes what was created so far:
+  # everything with this prefix is ours (checked above).
+  UP_DONE=false
+  trap 'up_exit $?' EXIT
+  trap 'exit 130' INT TERM
 
   ip link add "$BRIDGE" type bridge
   # STP off and forward delay 0: ports forward at once instead of after 2 x 15 s of listening/learning.
@@ -239,7 +251,8 @@ cmd_up() {
   fi
 
   echo "hosts=$n subnet=$SUBNET mtu=$MTU rate=${RATE:-none}" > "$STATE_DIR/$PREFIX.state"
-  trap - ERR INT TERM
+  UP_DONE=true
+  trap - INT TERM
   for (( i = 0; i < n; i++ )); do
     echo "$(ns_name "$i") $(host_addr "$i")"
   done
