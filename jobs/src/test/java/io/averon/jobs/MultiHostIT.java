@@ -4,11 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -32,9 +33,6 @@ class MultiHostIT {
     /** LeNet's parameters (model.architecture = lenet), 4 bytes each on the wire. */
     private static final long LENET_PARAMS = 431_080;
 
-    @TempDir
-    Path tmp;
-
     @Test
     @Timeout(value = 15, unit = TimeUnit.MINUTES)
     void trainsAcrossTwoWorkerHostsOverTheBridge() throws Exception {
@@ -44,9 +42,12 @@ class MultiHostIT {
         Path jvmOptions = Path.of("target/jvm.options").toAbsolutePath();
         assertTrue(Files.isRegularFile(jar) && Files.isRegularFile(jvmOptions),
                 "the fat jar and jvm.options are built in the package phase: " + jar);
-        Path runDir = tmp.resolve("run");
+        // Under target/, not a temporary folder: the cluster's, driver's and executors' logs outlive a failure.
+        Path work = Path.of("target/multihost-it").toAbsolutePath();
+        deleteTree(work);
+        Path runDir = work.resolve("run");
 
-        try (NetnsCluster cluster = new NetnsCluster(tmp, "avn", 3, 1, "2g")) {
+        try (NetnsCluster cluster = new NetnsCluster(work, "avn", 3, 1, "2g")) {
             String driverHost = cluster.address(0);
             Set<String> workerHosts = Set.of(cluster.address(1), cluster.address(2));
             long[][] before = {cluster.bytes(0), cluster.bytes(1), cluster.bytes(2)};
@@ -134,6 +135,16 @@ class MultiHostIT {
         assertTrue(events.contains("end"), "the run finished (an end event): " + events);
         assertTrue(last != null, "an epoch event in " + metrics);
         return last;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            try (var paths = Files.walk(dir)) {
+                for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
     }
 
     private static String tail(String log) {
