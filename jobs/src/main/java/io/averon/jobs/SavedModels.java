@@ -21,8 +21,14 @@ final class SavedModels {
 
     static Network read(String uri, String role, HadoopSettings hadoop) {
         Path path = new Path(uri);
+        FileSystem fs;
         try {
-            FileSystem fs = path.getFileSystem(hadoop.toConfiguration());
+            fs = path.getFileSystem(hadoop.toConfiguration());
+        } catch (IOException e) {
+            // Not the file's fault: say so rather than calling it "not a DL4J model file" below.
+            throw new InputException(role + " " + uri + ": cannot open its filesystem (" + e.getMessage() + ")");
+        }
+        try {
             if (!fs.exists(path)) {
                 throw new InputException(role + " " + uri + ": no such file");
             }

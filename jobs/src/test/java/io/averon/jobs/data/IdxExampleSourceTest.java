@@ -74,7 +74,8 @@ class IdxExampleSourceTest {
         try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
             out.writeObject(source);
         }
-        assertTrue(bytes.size() < 400, "serialized form is " + bytes.size() + " bytes");
+        // About 400 bytes of locations plus ~100 for the (here empty) Hadoop settings; Spark's own defaults add ~250.
+        assertTrue(bytes.size() < 1024, "serialized form is " + bytes.size() + " bytes");
         try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
             IdxExampleSource copy = (IdxExampleSource) in.readObject();
             assertEquals(source.imagesUri(), copy.imagesUri());
