@@ -18,5 +18,8 @@ public final class AveronKryoRegistrator implements KryoRegistrator {
         kryo.register(float[].class);
         kryo.register(long[][].class);
         kryo.register(long[].class);
+        // Dataset indexes carry it to executors; Java-serialized in task closures today, registered so that a
+        // broadcast or an RDD element holding one (Kryo) needs no class name on the wire.
+        kryo.register(HadoopSettings.class);
     }
 }

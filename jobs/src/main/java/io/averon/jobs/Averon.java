@@ -1,6 +1,7 @@
 package io.averon.jobs;
 
 import io.averon.driver.BarrierTimer;
+import io.averon.driver.HadoopSettings;
 import io.averon.driver.JobSpec;
 import io.averon.driver.RunOptions;
 import io.averon.driver.RunResult;
@@ -99,7 +100,8 @@ public final class Averon {
         try (JavaSparkContext sc = new JavaSparkContext(SparkSetup.sparkConf(config, cli.master()))) {
             // The worker count sets the global batch, which the learning-rate scaling rule needs.
             int configured = config.nonNegative("train.workers");
-            JobSpec job = JobCatalog.spec(config, configured == 0 ? sc.defaultParallelism() : configured);
+            JobSpec job = JobCatalog.spec(config, configured == 0 ? sc.defaultParallelism() : configured,
+                    HadoopSettings.of(sc.hadoopConfiguration()));
             try {
                 return new TrainingRun(sc, job, new RunOptions(cli.runDirectory(), cli.resume(), out)).run();
             } finally {
@@ -142,7 +144,8 @@ public final class Averon {
         if (size < 16 || train < 1 || test < 1) {
             throw new InputException("generate-shapes needs --size >= 16 and at least one training and test image");
         }
-        new io.averon.jobs.data.ShapesDataset(size, seed).write(dir, train, test);
+        // No Spark context here, so no spark.hadoop.* either: the JVM's own Hadoop files decide where dir is.
+        new io.averon.jobs.data.ShapesDataset(size, seed).write(dir, train, test, HadoopSettings.none());
         out.printf("wrote %d training and %d test %dx%d shape images with masks (classes %s) to %s%n", train, test,
                 size, size, io.averon.jobs.data.ShapesDataset.CLASSES, dir);
     }
@@ -156,14 +159,16 @@ public final class Averon {
 
     private static void evaluate(CommandLine cli, PrintStream out) throws IOException {
         JobConfig config = JobCatalog.config(cli.job(), cli.overrides());
-        JobSpec job = JobCatalog.spec(config);
         String modelPath = cli.model() != null ? cli.model()
                 : cli.runDirectory() != null ? cli.runDirectory() + "/model.zip" : null;
         if (modelPath == null) {
             throw new InputException("averon evaluate needs --model PATH or --run-dir DIR");
         }
         try (JavaSparkContext sc = new JavaSparkContext(SparkSetup.sparkConf(config, cli.master()))) {
-            Network net = SavedModels.read(modelPath, "model");
+            // Planned inside the context so that spark.hadoop.* reach the dataset and the model.
+            HadoopSettings hadoop = HadoopSettings.of(sc.hadoopConfiguration());
+            JobSpec job = JobCatalog.spec(config, hadoop);
+            Network net = SavedModels.read(modelPath, "model", hadoop);
             int shards = Math.max(1, sc.defaultParallelism());
             ConfusionMatrix matrix = new TestSetEvaluation(sc, shards, 256)
                     .evaluate(net.definition(), net.parameters().toFloatVector(), job.test(),

@@ -1,5 +1,6 @@
 package io.averon.jobs;
 
+import io.averon.driver.HadoopSettings;
 import io.averon.driver.config.JobConfig;
 import io.averon.jobs.data.PreparedManifest;
 import io.averon.jobs.data.PreparedShard;
@@ -14,7 +15,6 @@ import io.averon.worker.data.LabelledImage;
 import io.averon.worker.data.SourceIndex;
 import io.averon.worker.image.BadImageException;
 import io.averon.worker.image.PixelImage;
-import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -55,14 +55,16 @@ public final class DatasetPreparation {
             throw new InputException(outputUri + " already holds a prepared dataset; choose a new directory or "
                     + "delete it first");
         }
-        SourceIndex train = DatasetCatalog.train(config).index();
-        SourceIndex test = DatasetCatalog.test(config).index();
-        part(train, new Path(output, "train"), fs, "training set");
-        part(test, new Path(output, "test"), fs, "test set");
+        HadoopSettings hadoop = HadoopSettings.of(sc.hadoopConfiguration());
+        SourceIndex train = DatasetCatalog.train(config, hadoop).index();
+        SourceIndex test = DatasetCatalog.test(config, hadoop).index();
+        part(train, new Path(output, "train"), fs, "training set", hadoop);
+        part(test, new Path(output, "test"), fs, "test set", hadoop);
         out.printf("prepared %s: train with dataset.format = prepared, dataset.dir = %s%n", outputUri, outputUri);
     }
 
-    private void part(SourceIndex index, Path dir, FileSystem fs, String role) throws IOException {
+    private void part(SourceIndex index, Path dir, FileSystem fs, String role, HadoopSettings hadoop)
+            throws IOException {
         DataShape shape = index.shape();
         long t0 = System.nanoTime();
         int recordBytes = PreparedManifest.recordBytes(shape);
@@ -78,7 +80,7 @@ public final class DatasetPreparation {
         List<PreparedShard> written = sc.parallelize(IntStream.range(0, shards).boxed().toList(),
                         Math.max(1, Math.min(shards, sc.defaultParallelism() * 4)))
                 .map(new WriteShard(index, sizing, dir.toString(), perShard,
-                        DatasetCatalog.badImagePolicy(config)))
+                        DatasetCatalog.badImagePolicy(config), hadoop))
                 .collect();
         PreparedManifest manifest = PreparedManifest.commit(fs, dir, shape, index.name(), written);
         double seconds = (System.nanoTime() - t0) / 1e9;
@@ -102,13 +104,16 @@ public final class DatasetPreparation {
         private final String dir;
         private final int perShard;
         private final BadImagePolicy policy;
+        private final HadoopSettings hadoop;
 
-        WriteShard(SourceIndex index, AugmentSpec sizing, String dir, int perShard, BadImagePolicy policy) {
+        WriteShard(SourceIndex index, AugmentSpec sizing, String dir, int perShard, BadImagePolicy policy,
+                   HadoopSettings hadoop) {
             this.index = index;
             this.sizing = sizing;
             this.dir = dir;
             this.perShard = perShard;
             this.policy = policy;
+            this.hadoop = hadoop;
         }
 
         @Override
@@ -117,7 +122,7 @@ public final class DatasetPreparation {
             int from = shard * perShard;
             int to = Math.min(index.size(), from + perShard);
             Path target = new Path(dir);
-            FileSystem fs = target.getFileSystem(new Configuration());
+            FileSystem fs = target.getFileSystem(hadoop.toConfiguration());
             Preprocessor preprocessor = new Preprocessor(sizing);
             int pixels = shape.height() * shape.width();
             float[] image = new float[shape.imageLength()];

@@ -1,5 +1,6 @@
 package io.averon.jobs;
 
+import io.averon.driver.HadoopSettings;
 import io.averon.driver.JobSpec;
 import io.averon.driver.config.JobConfig;
 import io.averon.jobs.models.ModelCatalog;
@@ -56,18 +57,21 @@ public final class JobCatalog {
     }
 
     /** Builds the job for the worker count it names (train.workers, at least 1). */
-    public static JobSpec spec(JobConfig config) throws IOException {
-        return spec(config, Math.max(1, config.nonNegative("train.workers")));
+    public static JobSpec spec(JobConfig config, HadoopSettings hadoop) throws IOException {
+        return spec(config, Math.max(1, config.nonNegative("train.workers")), hadoop);
     }
 
     /**
      * Builds the job: plans its datasets (listing and counting, no decoding) and builds its network for
      * {@code workers} workers (the global batch the learning-rate scaling rule sees), from scratch or from a saved
      * model, with its distillation teacher if it has one.
+     *
+     * @param hadoop the run's Hadoop settings ({@code HadoopSettings.of(sc.hadoopConfiguration())}): every dataset
+     *               and model is read with them, on the driver and on the executors
      */
-    public static JobSpec spec(JobConfig config, int workers) throws IOException {
-        SourceIndex train = DatasetCatalog.train(config).index();
-        SourceIndex test = DatasetCatalog.test(config).index();
+    public static JobSpec spec(JobConfig config, int workers, HadoopSettings hadoop) throws IOException {
+        SourceIndex train = DatasetCatalog.train(config, hadoop).index();
+        SourceIndex test = DatasetCatalog.test(config, hadoop).index();
         DataShape shape = train.shape();
         if (!shape.classNames().equals(test.shape().classNames()) || shape.segmentation() != test.shape().segmentation()) {
             throw new InputException("test set " + test.name() + " has classes " + test.shape().classNames()
@@ -76,7 +80,7 @@ public final class JobCatalog {
         String teacherPath = config.string("distill.teacher");
         Teacher teacher = null;
         if (!teacherPath.isEmpty()) {
-            Network t = SavedModels.read(teacherPath, "distill.teacher");
+            Network t = SavedModels.read(teacherPath, "distill.teacher", hadoop);
             long outputs = t.output(org.nd4j.linalg.factory.Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 1,
                     shape.channels(), shape.height(), shape.width())).size(1);
             if (outputs != shape.classes()) {
@@ -92,7 +96,7 @@ public final class JobCatalog {
             model = ModelCatalog.build(config, shape, workers,
                     shape.segmentation() ? null : classCounts(train), teacher != null);
         } else {
-            Network tuned = ModelCatalog.fineTuned(config, SavedModels.read(initFrom, "model.init-from"), shape,
+            Network tuned = ModelCatalog.fineTuned(config, SavedModels.read(initFrom, "model.init-from", hadoop), shape,
                     workers);
             model = tuned.definition();
             initial = tuned.parameters().toFloatVector();

@@ -1,5 +1,6 @@
 package io.averon.jobs;
 
+import io.averon.driver.HadoopSettings;
 import io.averon.jobs.models.FineTuning;
 import io.averon.worker.InputException;
 import io.averon.worker.ModelDefinition;
@@ -33,6 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (relu), 2x2 max-pool, flatten, dense 32 (relu), dense 10 (softmax), on 28x28x1 input.
  */
 class KerasModelsTest {
+    /** No Spark run in these tests: readers get this JVM's own Hadoop defaults. */
+    private static final HadoopSettings HADOOP = HadoopSettings.none();
     private static final File CHANNELS_LAST = new File("src/test/resources/keras/tiny_cnn.h5");
     private static final File FUNCTIONAL = new File("src/test/resources/keras/tiny_cnn_functional.h5");
 
@@ -41,7 +44,7 @@ class KerasModelsTest {
 
     @Test
     void importsWeightsInDl4jLayoutAndTrainsOnChannelsFirstBatches() throws Exception {
-        Network net = SavedModels.read(CHANNELS_LAST.getAbsolutePath(), "model.init-from");
+        Network net = SavedModels.read(CHANNELS_LAST.getAbsolutePath(), "model.init-from", HADOOP);
         // conv 8*9 + 8, dense 1352*32 + 32, dense 32*10 + 10
         assertEquals(80 + 43_296 + 330, net.parameters().length());
         // Keras kernel [kh, kw, in, out] element i = 0.3 sin(0.37 i^2 + 1); DL4J holds it as [out, in, kh, kw].
@@ -85,8 +88,8 @@ class KerasModelsTest {
 
     @Test
     void importsAFunctionalModelAsAGraph() throws Exception {
-        Network graph = SavedModels.read(FUNCTIONAL.getAbsolutePath(), "model.init-from");
-        Network stack = SavedModels.read(CHANNELS_LAST.getAbsolutePath(), "model.init-from");
+        Network graph = SavedModels.read(FUNCTIONAL.getAbsolutePath(), "model.init-from", HADOOP);
+        Network stack = SavedModels.read(CHANNELS_LAST.getAbsolutePath(), "model.init-from", HADOOP);
         assertTrue(graph.isGraph());
         assertEquals(stack.parameters(), graph.parameters(), "same weights, same order");
         INDArray nchw = Nd4j.rand(new int[] {2, 1, 28, 28});
@@ -106,7 +109,7 @@ class KerasModelsTest {
             FileSystem fs = cluster.getFileSystem();
             fs.copyFromLocalFile(new Path(CHANNELS_LAST.getAbsolutePath()), new Path("/models/tiny.h5"));
             String uri = fs.getUri() + "/models/tiny.h5";
-            Network pretrained = SavedModels.read(uri, "model.init-from");
+            Network pretrained = SavedModels.read(uri, "model.init-from", HADOOP);
             Network tuned = FineTuning.adapt(pretrained, 1, 5, new Adam(1e-3), 7);
             INDArray frozen = tuned.layers()[0].params().dup();
             DataSet batch = new DataSet(Nd4j.rand(new int[] {4, 1, 28, 28}), Nd4j.eye(5).getRows(0, 1, 2, 3));
@@ -126,7 +129,7 @@ class KerasModelsTest {
         File bogus = tmp.resolve("model.h5").toFile();
         Files.writeString(bogus.toPath(), "not an hdf5 file");
         InputException e = assertThrows(InputException.class,
-                () -> SavedModels.read(bogus.getAbsolutePath(), "model.init-from"));
+                () -> SavedModels.read(bogus.getAbsolutePath(), "model.init-from", HADOOP));
         assertTrue(e.getMessage().startsWith("model.init-from " + bogus.getAbsolutePath()), e.getMessage());
     }
 }

@@ -1,5 +1,6 @@
 package io.averon.jobs;
 
+import io.averon.driver.HadoopSettings;
 import io.averon.worker.Network;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,7 +66,7 @@ class TransferAndDistillationIT {
         Invocation tuned = Invocation.of(args("train", "fashion-mnist-lenet", "--run-dir", run.toString(),
                 "--set", "model.init-from=" + keras, "--set", "model.freeze=1"));
         assertEquals(0, tuned.status(), tuned.err());
-        Network before = SavedModels.read(keras, "model.init-from");
+        Network before = SavedModels.read(keras, "model.init-from", HadoopSettings.none());
         Network after = Network.restore(Files.readAllBytes(run.resolve("model.zip")));
         assertArrayEquals(params(before, 0), params(after, 0), "the Keras convolution stayed frozen");
         // The Keras net's weights are a fixed pseudo-random pattern, not trained ones: its frozen 8 convolution

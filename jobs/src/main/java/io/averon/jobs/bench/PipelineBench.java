@@ -1,5 +1,6 @@
 package io.averon.jobs.bench;
 
+import io.averon.driver.HadoopSettings;
 import io.averon.jobs.data.DecodeSettings;
 import io.averon.jobs.data.ImageFolderSource;
 import io.averon.jobs.data.PreparedManifest;
@@ -70,10 +71,11 @@ public final class PipelineBench {
                 .shorterSide(256).crop(AugmentSpec.CropMode.RANDOM).hflip(0.5).colorJitter(0.2, 0.2, 0.2, 0.05)
                 .normalize(new double[] {0.485, 0.456, 0.406}, new double[] {0.229, 0.224, 0.225}).build();
 
+        // A single-JVM tool over local temporary trees: there is no run whose Hadoop settings would apply.
         SourceIndex raw32 = new ImageFolderSource(jpeg32, new DecodeSettings(1, 28, 28, 50_000_000,
-                BadImagePolicy.SKIP), null, null).index();
+                BadImagePolicy.SKIP), null, null, HadoopSettings.none()).index();
         SourceIndex raw224 = new ImageFolderSource(jpeg224, new DecodeSettings(3, 224, 224, 50_000_000,
-                BadImagePolicy.SKIP), null, null).index();
+                BadImagePolicy.SKIP), null, null, HadoopSettings.none()).index();
         SourceIndex shards28 = prepare(raw32, new File(work, "prepared28"), 28);
         SourceIndex shards224 = prepare(raw224, new File(work, "prepared224"), 256);
 
@@ -165,7 +167,7 @@ public final class PipelineBench {
             }
             PreparedManifest.commit(fs, target, shape, raw.name(), shards);
         }
-        return new PreparedSource(dir.getAbsolutePath()).index();
+        return new PreparedSource(dir.getAbsolutePath(), HadoopSettings.none()).index();
     }
 
     private static double decodeRate(SourceIndex index, AugmentSpec spec) throws Exception {

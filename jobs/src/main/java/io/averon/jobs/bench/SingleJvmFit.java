@@ -1,5 +1,6 @@
 package io.averon.jobs.bench;
 
+import io.averon.driver.HadoopSettings;
 import io.averon.driver.JobSpec;
 import io.averon.driver.config.JobConfig;
 import io.averon.jobs.JobCatalog;
@@ -25,7 +26,8 @@ public final class SingleJvmFit {
 
     public static void main(String[] args) throws Exception {
         JobConfig config = JobCatalog.config(args[0], Arrays.asList(args).subList(1, args.length));
-        JobSpec job = JobCatalog.spec(config);
+        // The baseline runs without Spark, so only this JVM's own Hadoop files apply.
+        JobSpec job = JobCatalog.spec(config, HadoopSettings.none());
         int epochs = config.positive("train.epochs");
         int batch = config.positive("train.batch-size");
         long seed = config.longValue("train.seed");

@@ -1,5 +1,6 @@
 package io.averon.jobs.data;
 
+import io.averon.driver.HadoopSettings;
 import io.averon.worker.ExampleSource;
 import io.averon.worker.InputException;
 import io.averon.worker.data.DataShape;
@@ -45,14 +46,17 @@ public final class CifarExampleSource implements ExampleSource {
     private final List<String> fileUris;
     private final CifarVariant variant;
     private final List<String> classNames;
+    private final HadoopSettings hadoop;
 
     /**
      * @param fileUris   the batch files, in the order their examples are numbered
      * @param variant    the files' layout and the labels to use
      * @param classNames one name per class, or null for the defaults: {@link #CIFAR10_CLASSES} for CIFAR-10,
      *                   "0", "1", ... for CIFAR-100
+     * @param hadoop     the run's Hadoop settings, for planning here and reading on the executors
      */
-    public CifarExampleSource(List<String> fileUris, CifarVariant variant, List<String> classNames) {
+    public CifarExampleSource(List<String> fileUris, CifarVariant variant, List<String> classNames,
+                              HadoopSettings hadoop) {
         Objects.requireNonNull(fileUris, "fileUris");
         this.variant = Objects.requireNonNull(variant, "variant");
         if (fileUris.isEmpty()) {
@@ -66,34 +70,35 @@ public final class CifarExampleSource implements ExampleSource {
                     + variant.classes() + " class names, got " + classNames.size());
         }
         this.classNames = List.copyOf(classNames);
+        this.hadoop = Objects.requireNonNull(hadoop, "hadoop");
     }
 
-    public CifarExampleSource(List<String> fileUris, CifarVariant variant) {
-        this(fileUris, variant, null);
+    public CifarExampleSource(List<String> fileUris, CifarVariant variant, HadoopSettings hadoop) {
+        this(fileUris, variant, null, hadoop);
     }
 
     /** The CIFAR-10 training set: {@code data_batch_1.bin} to {@code data_batch_5.bin} in {@code dir}. */
-    public static CifarExampleSource cifar10Train(String dir) {
+    public static CifarExampleSource cifar10Train(String dir, HadoopSettings hadoop) {
         List<String> files = new ArrayList<>();
         for (int i = 1; i <= 5; i++) {
             files.add(child(dir, "data_batch_" + i + ".bin"));
         }
-        return new CifarExampleSource(files, CifarVariant.CIFAR10);
+        return new CifarExampleSource(files, CifarVariant.CIFAR10, hadoop);
     }
 
     /** The CIFAR-10 test set: {@code test_batch.bin} in {@code dir}. */
-    public static CifarExampleSource cifar10Test(String dir) {
-        return new CifarExampleSource(List.of(child(dir, "test_batch.bin")), CifarVariant.CIFAR10);
+    public static CifarExampleSource cifar10Test(String dir, HadoopSettings hadoop) {
+        return new CifarExampleSource(List.of(child(dir, "test_batch.bin")), CifarVariant.CIFAR10, hadoop);
     }
 
     /** The CIFAR-100 training set: {@code train.bin} in {@code dir}, with its coarse or fine labels. */
-    public static CifarExampleSource cifar100Train(String dir, boolean coarse) {
-        return new CifarExampleSource(List.of(child(dir, "train.bin")), cifar100(coarse));
+    public static CifarExampleSource cifar100Train(String dir, boolean coarse, HadoopSettings hadoop) {
+        return new CifarExampleSource(List.of(child(dir, "train.bin")), cifar100(coarse), hadoop);
     }
 
     /** The CIFAR-100 test set: {@code test.bin} in {@code dir}, with its coarse or fine labels. */
-    public static CifarExampleSource cifar100Test(String dir, boolean coarse) {
-        return new CifarExampleSource(List.of(child(dir, "test.bin")), cifar100(coarse));
+    public static CifarExampleSource cifar100Test(String dir, boolean coarse, HadoopSettings hadoop) {
+        return new CifarExampleSource(List.of(child(dir, "test.bin")), cifar100(coarse), hadoop);
     }
 
     private static CifarVariant cifar100(boolean coarse) {
@@ -138,7 +143,7 @@ public final class CifarExampleSource implements ExampleSource {
     /** Checks every file and reads its label bytes (streaming the whole file; see the class comment). */
     @Override
     public SourceIndex index() throws IOException {
-        Configuration conf = new Configuration();
+        Configuration conf = hadoop.toConfiguration();
         int record = variant.recordBytes();
         long[] lengths = new long[fileUris.size()];
         int[] first = new int[fileUris.size() + 1];
@@ -161,7 +166,7 @@ public final class CifarExampleSource implements ExampleSource {
             readLabels(files.get(f), labels, first[f]);
         }
         DataShape shape = new DataShape(3, CifarVariant.SIDE, CifarVariant.SIDE, classNames, false);
-        return new Index(name(), fileUris, variant, lengths, first, CompactLabels.ofBytes(labels), shape);
+        return new Index(name(), fileUris, variant, lengths, first, CompactLabels.ofBytes(labels), shape, hadoop);
     }
 
     private void checkLength(DataFile file) {
@@ -231,9 +236,10 @@ public final class CifarExampleSource implements ExampleSource {
         private final int[] first;
         private final CompactLabels labels;
         private final DataShape shape;
+        private final HadoopSettings hadoop;
 
         Index(String name, List<String> uris, CifarVariant variant, long[] lengths, int[] first, CompactLabels labels,
-              DataShape shape) {
+              DataShape shape, HadoopSettings hadoop) {
             this.name = name;
             this.uris = uris;
             this.variant = variant;
@@ -241,6 +247,7 @@ public final class CifarExampleSource implements ExampleSource {
             this.first = first;
             this.labels = labels;
             this.shape = shape;
+            this.hadoop = hadoop;
         }
 
         @Override
@@ -283,7 +290,7 @@ public final class CifarExampleSource implements ExampleSource {
 
         @Override
         public ExampleReader open() {
-            return new Reader(this, new Configuration());
+            return new Reader(this, hadoop.toConfiguration());
         }
     }
 

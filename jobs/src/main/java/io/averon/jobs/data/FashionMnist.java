@@ -1,5 +1,6 @@
 package io.averon.jobs.data;
 
+import io.averon.driver.HadoopSettings;
 import io.averon.worker.InputException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -43,9 +44,11 @@ public final class FashionMnist {
     private final String trainLabels;
     private final String testImages;
     private final String testLabels;
+    private final HadoopSettings hadoop;
 
-    private FashionMnist(String directory, List<String> files) {
+    private FashionMnist(String directory, List<String> files, HadoopSettings hadoop) {
         this.directory = directory;
+        this.hadoop = hadoop;
         this.trainImages = files.get(0);
         this.trainLabels = files.get(1);
         this.testImages = files.get(2);
@@ -56,13 +59,15 @@ public final class FashionMnist {
      * Finds the dataset in {@code configuredDir} (null or blank means {@value #DEFAULT_DIRECTORY}) or else in
      * {@link #cacheDirectory()}.
      *
+     * @param hadoop the run's Hadoop settings: they locate the files and travel with the sources over them
      * @throws InputException when neither location holds all four files
      */
-    public static FashionMnist locate(String configuredDir) {
-        return locate(configuredDir, cacheDirectory(), new Configuration());
+    public static FashionMnist locate(String configuredDir, HadoopSettings hadoop) {
+        return locate(configuredDir, cacheDirectory(), hadoop);
     }
 
-    static FashionMnist locate(String configuredDir, String cacheDir, Configuration conf) {
+    static FashionMnist locate(String configuredDir, String cacheDir, HadoopSettings hadoop) {
+        Configuration conf = hadoop.toConfiguration();
         // The default and the cache are local by definition; qualifying them keeps a cluster whose fs.defaultFS is
         // hdfs:// from looking for them in HDFS. A directory the user configured follows the usual Hadoop rules.
         Map<String, String> candidates = new LinkedHashMap<>();
@@ -78,7 +83,7 @@ public final class FashionMnist {
             String problem = find(candidate.getKey(), conf, found);
             if (problem == null) {
                 LOG.info("Fashion-MNIST found in {}", candidate.getValue());
-                return new FashionMnist(qualified(candidate.getKey(), conf), found);
+                return new FashionMnist(qualified(candidate.getKey(), conf), found, hadoop);
             }
             looked.add(candidate.getValue() + " (" + problem + ")");
         }
@@ -102,12 +107,12 @@ public final class FashionMnist {
 
     /** The 60,000 training examples. */
     public IdxExampleSource train() {
-        return new IdxExampleSource(trainImages, trainLabels, CLASSES);
+        return new IdxExampleSource(trainImages, trainLabels, CLASSES, hadoop);
     }
 
     /** The 10,000 test examples. */
     public IdxExampleSource test() {
-        return new IdxExampleSource(testImages, testLabels, CLASSES);
+        return new IdxExampleSource(testImages, testLabels, CLASSES, hadoop);
     }
 
     @Override

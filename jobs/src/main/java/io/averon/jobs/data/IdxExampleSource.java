@@ -1,5 +1,6 @@
 package io.averon.jobs.data;
 
+import io.averon.driver.HadoopSettings;
 import io.averon.worker.ExampleSource;
 import io.averon.worker.Examples;
 import io.averon.worker.data.DataShape;
@@ -17,8 +18,9 @@ import org.apache.hadoop.conf.Configuration;
  * {@code 0x00000801}. Both are read through the Hadoop FileSystem API, so a plain local path, a {@code file://}
  * URI or an {@code hdfs://} URI work alike (a path without a scheme resolves against {@code fs.defaultFS}, which is
  * the local filesystem unless the cluster's Hadoop configuration says otherwise); each file may be gzip-compressed
- * or raw, told apart by its content rather than its name. The object holds only the two locations and the class
- * count, so it serializes to a few hundred bytes and every executor opens the files itself; anything wrong with
+ * or raw, told apart by its content rather than its name. The object holds only the two locations, the class
+ * count and the run's Hadoop settings, so it serializes to a few hundred bytes and every executor opens the files
+ * itself with the driver's Hadoop settings; anything wrong with
  * the files is reported as an {@link InputException} naming the file and the problem.
  */
 public final class IdxExampleSource implements ExampleSource {
@@ -31,15 +33,18 @@ public final class IdxExampleSource implements ExampleSource {
     private final String labelsUri;
     private final int numClasses;
     private final List<String> classNames;
+    private final HadoopSettings hadoop;
 
-    public IdxExampleSource(String imagesUri, String labelsUri, int numClasses) {
-        this(imagesUri, labelsUri, numClasses, List.of());
+    public IdxExampleSource(String imagesUri, String labelsUri, int numClasses, HadoopSettings hadoop) {
+        this(imagesUri, labelsUri, numClasses, List.of(), hadoop);
     }
 
     /**
      * @param classNames names in label order, or empty for numbered classes
+     * @param hadoop     the run's Hadoop settings, for planning here and loading on the executors
      */
-    public IdxExampleSource(String imagesUri, String labelsUri, int numClasses, List<String> classNames) {
+    public IdxExampleSource(String imagesUri, String labelsUri, int numClasses, List<String> classNames,
+                            HadoopSettings hadoop) {
         this.imagesUri = Objects.requireNonNull(imagesUri, "imagesUri");
         this.labelsUri = Objects.requireNonNull(labelsUri, "labelsUri");
         if (numClasses < 1 || numClasses > MAX_CLASSES) {
@@ -52,6 +57,7 @@ public final class IdxExampleSource implements ExampleSource {
                     + "for " + numClasses + " classes (dataset.num-classes)");
         }
         this.classNames = List.copyOf(classNames);
+        this.hadoop = Objects.requireNonNull(hadoop, "hadoop");
     }
 
     @Override
@@ -77,7 +83,7 @@ public final class IdxExampleSource implements ExampleSource {
      */
     @Override
     public SourceIndex index() throws IOException {
-        Configuration conf = new Configuration();
+        Configuration conf = hadoop.toConfiguration();
         int[] labels = readLabels(conf);
         try (IdxStream in = IdxStream.open(imagesUri, conf)) {
             IdxHeader header = IdxHeader.read(in, IdxKind.IMAGES);
@@ -91,13 +97,9 @@ public final class IdxExampleSource implements ExampleSource {
         }
     }
 
-    /** Loads with the Hadoop configuration found on the classpath of the JVM that calls it (the executor's). */
+    /** Loads every example, with the run's Hadoop settings over the calling JVM's defaults. */
     public Examples load() throws IOException {
-        return load(new Configuration());
-    }
-
-    /** Loads with an explicit Hadoop configuration, for callers that carry one (e.g. Spark's, with spark.hadoop.*). */
-    public Examples load(Configuration conf) throws IOException {
+        Configuration conf = hadoop.toConfiguration();
         int[] labels = readLabels(conf);
         try (IdxStream in = IdxStream.open(imagesUri, conf)) {
             IdxHeader header = IdxHeader.read(in, IdxKind.IMAGES);
@@ -116,11 +118,7 @@ public final class IdxExampleSource implements ExampleSource {
      * {@link #load()} validates the rest.
      */
     public int size() throws IOException {
-        return size(new Configuration());
-    }
-
-    public int size(Configuration conf) throws IOException {
-        try (IdxStream in = IdxStream.open(labelsUri, conf)) {
+        try (IdxStream in = IdxStream.open(labelsUri, hadoop.toConfiguration())) {
             return IdxHeader.read(in, IdxKind.LABELS).count();
         }
     }

@@ -28,11 +28,11 @@ final class ImageFiles {
     }
 
     /** The directory as a FileSystem path, or an error naming it if it is missing or not a directory. */
-    static Path directory(String uri, String role) throws IOException {
+    static Path directory(String uri, String role, Configuration conf) throws IOException {
         Path path = new Path(uri);
         FileSystem fs;
         try {
-            fs = path.getFileSystem(new Configuration());
+            fs = path.getFileSystem(conf);
         } catch (IOException e) {
             throw new InputException(uri + ": cannot open its filesystem (" + e.getMessage() + ")");
         }
@@ -49,8 +49,8 @@ final class ImageFiles {
     }
 
     /** Sub-directories of {@code dir}, sorted by name. */
-    static List<FileStatus> subdirectories(Path dir) throws IOException {
-        FileSystem fs = dir.getFileSystem(new Configuration());
+    static List<FileStatus> subdirectories(Path dir, Configuration conf) throws IOException {
+        FileSystem fs = dir.getFileSystem(conf);
         List<FileStatus> dirs = new ArrayList<>();
         for (FileStatus s : fs.listStatus(dir)) {
             if (s.isDirectory() && visible(s.getPath().getName())) {
@@ -62,8 +62,8 @@ final class ImageFiles {
     }
 
     /** Image files anywhere below {@code dir}, sorted by path. */
-    static List<LocatedFileStatus> images(Path dir) throws IOException {
-        FileSystem fs = dir.getFileSystem(new Configuration());
+    static List<LocatedFileStatus> images(Path dir, Configuration conf) throws IOException {
+        FileSystem fs = dir.getFileSystem(conf);
         List<LocatedFileStatus> files = new ArrayList<>();
         RemoteIterator<LocatedFileStatus> it = fs.listFiles(dir, true);
         while (it.hasNext()) {

@@ -1,5 +1,6 @@
 package io.averon.jobs.data;
 
+import io.averon.driver.HadoopSettings;
 import io.averon.worker.ExampleSource;
 import io.averon.worker.InputException;
 import io.averon.worker.data.BadImagePolicy;
@@ -21,6 +22,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A class-per-folder image tree ({@code root/<class>/<image>.jpg}, the ImageNet/Keras/torchvision layout) on any
@@ -36,24 +38,30 @@ public final class ImageFolderSource implements ExampleSource {
     private final DecodeSettings decode;
     private final List<String> classNames;
     private final Split split;
+    private final HadoopSettings hadoop;
 
     /**
      * @param classNames the classes in label order, or null to take the root's sub-folders in name order
      * @param split      which part of a seeded per-class split to keep, or null for every image
+     * @param hadoop     the run's Hadoop settings, for planning here and reading on the executors
      */
-    public ImageFolderSource(String rootUri, DecodeSettings decode, List<String> classNames, Split split) {
+    public ImageFolderSource(String rootUri, DecodeSettings decode, List<String> classNames, Split split,
+                             HadoopSettings hadoop) {
         this.rootUri = rootUri;
         this.decode = decode;
         this.classNames = classNames == null ? null : List.copyOf(classNames);
         this.split = split;
+        this.hadoop = Objects.requireNonNull(hadoop, "hadoop");
     }
 
     /**
      * The class folders of a tree, in name order: how a validation tree gets labelled like its training tree.
      */
-    public static List<String> classFolders(String rootUri) {
+    public static List<String> classFolders(String rootUri, HadoopSettings hadoop) {
+        Configuration conf = hadoop.toConfiguration();
         try {
-            return ImageFiles.subdirectories(ImageFiles.directory(rootUri, "class-per-folder image root")).stream()
+            return ImageFiles.subdirectories(ImageFiles.directory(rootUri, "class-per-folder image root", conf), conf)
+                    .stream()
                     .map(f -> f.getPath().getName()).toList();
         } catch (IOException e) {
             throw new InputException(rootUri + ": cannot list class folders (" + e.getMessage() + ")");
@@ -67,8 +75,9 @@ public final class ImageFolderSource implements ExampleSource {
 
     @Override
     public SourceIndex index() throws IOException {
-        Path root = ImageFiles.directory(rootUri, "class-per-folder image root");
-        List<FileStatus> folders = ImageFiles.subdirectories(root);
+        Configuration conf = hadoop.toConfiguration();
+        Path root = ImageFiles.directory(rootUri, "class-per-folder image root", conf);
+        List<FileStatus> folders = ImageFiles.subdirectories(root, conf);
         if (folders.isEmpty()) {
             throw new InputException(rootUri + ": no class folders; expected " + rootUri + "/<class>/<image>.jpg");
         }
@@ -84,7 +93,7 @@ public final class ImageFolderSource implements ExampleSource {
                 throw new InputException(folder.getPath() + ": class folder '" + name + "' is not one of the "
                         + names.size() + " training classes " + names);
             }
-            List<LocatedFileStatus> files = ImageFiles.images(folder.getPath());
+            List<LocatedFileStatus> files = ImageFiles.images(folder.getPath(), conf);
             List<LocatedFileStatus> usable = new ArrayList<>();
             for (LocatedFileStatus f : files) {
                 if (f.getLen() == 0) {
@@ -112,7 +121,7 @@ public final class ImageFolderSource implements ExampleSource {
         }
         DataShape shape = new DataShape(decode.channels(), decode.height(), decode.width(), names, false);
         return new Index(root.toString(), paths.toArray(String[]::new),
-                labels.stream().mapToInt(Integer::intValue).toArray(), shape, skipped, decode, name());
+                labels.stream().mapToInt(Integer::intValue).toArray(), shape, skipped, decode, name(), hadoop);
     }
 
     private void setAside(String problem, long count) {
@@ -139,9 +148,10 @@ public final class ImageFolderSource implements ExampleSource {
         private final long skipped;
         private final DecodeSettings decode;
         private final String name;
+        private final HadoopSettings hadoop;
 
         Index(String root, String[] paths, int[] labels, DataShape shape, long skipped, DecodeSettings decode,
-              String name) {
+              String name, HadoopSettings hadoop) {
             this.root = root;
             this.paths = paths;
             this.labels = labels;
@@ -149,6 +159,7 @@ public final class ImageFolderSource implements ExampleSource {
             this.skipped = skipped;
             this.decode = decode;
             this.name = name;
+            this.hadoop = hadoop;
         }
 
         @Override
@@ -183,7 +194,7 @@ public final class ImageFolderSource implements ExampleSource {
 
         @Override
         public ExampleReader open() throws IOException {
-            FileSystem fs = new Path(root).getFileSystem(new Configuration());
+            FileSystem fs = new Path(root).getFileSystem(hadoop.toConfiguration());
             ThreadLocal<ImageDecoder> decoders = ThreadLocal.withInitial(() -> new ImageDecoder(decode.channels(),
                     decode.maxPixels(), Math.max(decode.height(), decode.width())));
             return example -> {

@@ -1,5 +1,6 @@
 package io.averon.jobs.data;
 
+import io.averon.driver.HadoopSettings;
 import io.averon.worker.ExampleSource;
 import io.averon.worker.InputException;
 import io.averon.worker.data.DataShape;
@@ -48,18 +49,21 @@ public final class PreparedSource implements ExampleSource {
 
     private final String dirUri;
     private final long cacheBytes;
+    private final HadoopSettings hadoop;
 
-    public PreparedSource(String dirUri) {
-        this(dirUri, DEFAULT_CACHE_BYTES);
+    /** @param hadoop the run's Hadoop settings, for planning here and reading on the executors */
+    public PreparedSource(String dirUri, HadoopSettings hadoop) {
+        this(dirUri, DEFAULT_CACHE_BYTES, hadoop);
     }
 
     /** @param cacheBytes bytes of whole shards each reader may keep in memory (0: always read record by record) */
-    public PreparedSource(String dirUri, long cacheBytes) {
+    public PreparedSource(String dirUri, long cacheBytes, HadoopSettings hadoop) {
         this.dirUri = Objects.requireNonNull(dirUri, "dirUri");
         if (cacheBytes < 0) {
             throw new IllegalArgumentException("shard cache budget must not be negative, was " + cacheBytes);
         }
         this.cacheBytes = cacheBytes;
+        this.hadoop = Objects.requireNonNull(hadoop, "hadoop");
     }
 
     @Override
@@ -78,7 +82,7 @@ public final class PreparedSource implements ExampleSource {
     /** Reads the manifest, checks the shards' lengths against it and reads the labels file. */
     @Override
     public SourceIndex index() throws IOException {
-        Configuration conf = new Configuration();
+        Configuration conf = hadoop.toConfiguration();
         Path dir = DataFile.path(dirUri);
         FileSystem fs = DataFile.fileSystem(dirUri, dir, conf);
         PreparedManifest manifest = PreparedManifest.read(fs, dir, dirUri);
@@ -121,7 +125,7 @@ public final class PreparedSource implements ExampleSource {
                 listing.get(PreparedManifest.LABELS_FILE));
         return new Index(dirUri, manifest.shape(), files, lengths, first, labels, recordBytes, cacheBytes,
                 manifest.mean().stream().mapToDouble(Float::doubleValue).toArray(),
-                manifest.std().stream().mapToDouble(Float::doubleValue).toArray());
+                manifest.std().stream().mapToDouble(Float::doubleValue).toArray(), hadoop);
     }
 
     private CompactLabels readLabels(FileSystem fs, Path path, PreparedManifest manifest, FileStatus status)
@@ -172,9 +176,10 @@ public final class PreparedSource implements ExampleSource {
         private final long cacheBytes;
         private final double[] mean;
         private final double[] std;
+        private final HadoopSettings hadoop;
 
         Index(String dirUri, DataShape shape, String[] files, long[] lengths, int[] first, CompactLabels labels,
-              int recordBytes, long cacheBytes, double[] mean, double[] std) {
+              int recordBytes, long cacheBytes, double[] mean, double[] std, HadoopSettings hadoop) {
             this.mean = mean;
             this.std = std;
             this.dirUri = dirUri;
@@ -185,6 +190,7 @@ public final class PreparedSource implements ExampleSource {
             this.labels = labels;
             this.recordBytes = recordBytes;
             this.cacheBytes = cacheBytes;
+            this.hadoop = hadoop;
         }
 
         @Override
@@ -249,7 +255,7 @@ public final class PreparedSource implements ExampleSource {
         @Override
         public ExampleReader open() throws IOException {
             Path dir = DataFile.path(dirUri);
-            return new Reader(this, dir, DataFile.fileSystem(dirUri, dir, new Configuration()));
+            return new Reader(this, dir, DataFile.fileSystem(dirUri, dir, hadoop.toConfiguration()));
         }
     }
 

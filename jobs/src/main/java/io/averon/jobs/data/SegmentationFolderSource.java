@@ -1,5 +1,6 @@
 package io.averon.jobs.data;
 
+import io.averon.driver.HadoopSettings;
 import io.averon.worker.ExampleSource;
 import io.averon.worker.InputException;
 import io.averon.worker.data.BadImagePolicy;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Segmentation pairs: an image folder and a mask folder matched by file name without extension
@@ -37,9 +39,11 @@ public final class SegmentationFolderSource implements ExampleSource {
     private final DecodeSettings decode;
     private final List<String> classNames;
     private final Split split;
+    private final HadoopSettings hadoop;
 
+    /** @param hadoop the run's Hadoop settings, for planning here and reading on the executors */
     public SegmentationFolderSource(String imagesUri, String masksUri, DecodeSettings decode, List<String> classNames,
-                                    Split split) {
+                                    Split split, HadoopSettings hadoop) {
         if (classNames.isEmpty()) {
             throw new InputException("segmentation dataset " + imagesUri + " needs its classes: set dataset.class-names "
                     + "or dataset.num-classes");
@@ -49,6 +53,7 @@ public final class SegmentationFolderSource implements ExampleSource {
         this.decode = decode;
         this.classNames = List.copyOf(classNames);
         this.split = split;
+        this.hadoop = Objects.requireNonNull(hadoop, "hadoop");
     }
 
     @Override
@@ -58,15 +63,16 @@ public final class SegmentationFolderSource implements ExampleSource {
 
     @Override
     public SourceIndex index() throws IOException {
-        Path images = ImageFiles.directory(imagesUri, "segmentation image folder");
-        Path masks = ImageFiles.directory(masksUri, "segmentation mask folder");
+        Configuration conf = hadoop.toConfiguration();
+        Path images = ImageFiles.directory(imagesUri, "segmentation image folder", conf);
+        Path masks = ImageFiles.directory(masksUri, "segmentation mask folder", conf);
         Map<String, String> maskByName = new HashMap<>();
-        for (LocatedFileStatus m : ImageFiles.images(masks)) {
+        for (LocatedFileStatus m : ImageFiles.images(masks, conf)) {
             maskByName.put(ImageFiles.baseName(ImageFiles.relative(masks, m.getPath())), m.getPath().toString());
         }
         List<String[]> pairs = new ArrayList<>();
         long skipped = 0;
-        for (LocatedFileStatus image : ImageFiles.images(images)) {
+        for (LocatedFileStatus image : ImageFiles.images(images, conf)) {
             String relative = ImageFiles.relative(images, image.getPath());
             String mask = maskByName.get(ImageFiles.baseName(relative));
             String problem = mask == null ? image.getPath() + ": no mask named " + ImageFiles.baseName(relative)
@@ -88,7 +94,7 @@ public final class SegmentationFolderSource implements ExampleSource {
         }
         DataShape shape = new DataShape(decode.channels(), decode.height(), decode.width(), classNames, true);
         return new Index(name(), kept.stream().map(p -> p[0]).toArray(String[]::new),
-                kept.stream().map(p -> p[1]).toArray(String[]::new), shape, skipped, decode);
+                kept.stream().map(p -> p[1]).toArray(String[]::new), shape, skipped, decode, hadoop);
     }
 
     /** The planned pairs; executors decode image and mask together. */
@@ -100,14 +106,17 @@ public final class SegmentationFolderSource implements ExampleSource {
         private final DataShape shape;
         private final long skipped;
         private final DecodeSettings decode;
+        private final HadoopSettings hadoop;
 
-        Index(String name, String[] images, String[] masks, DataShape shape, long skipped, DecodeSettings decode) {
+        Index(String name, String[] images, String[] masks, DataShape shape, long skipped, DecodeSettings decode,
+              HadoopSettings hadoop) {
             this.name = name;
             this.images = images;
             this.masks = masks;
             this.shape = shape;
             this.skipped = skipped;
             this.decode = decode;
+            this.hadoop = hadoop;
         }
 
         @Override
@@ -142,7 +151,7 @@ public final class SegmentationFolderSource implements ExampleSource {
 
         @Override
         public ExampleReader open() throws IOException {
-            FileSystem fs = new Path(images[0]).getFileSystem(new Configuration());
+            FileSystem fs = new Path(images[0]).getFileSystem(hadoop.toConfiguration());
             // Masks are decoded at full size: resampling class ids belongs to the preprocessor (nearest neighbour).
             ThreadLocal<ImageDecoder> decoders = ThreadLocal.withInitial(() -> new ImageDecoder(decode.channels(),
                     decode.maxPixels(), 0));

@@ -1,6 +1,6 @@
 package io.averon.jobs.data;
 
-import org.apache.hadoop.conf.Configuration;
+import io.averon.driver.HadoopSettings;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -36,9 +36,9 @@ public final class ShapesDataset {
      * Writes {@code train} pairs to {@code dir/images} + {@code dir/masks} and {@code test} pairs to
      * {@code dir/test-images} + {@code dir/test-masks}, on any Hadoop FileSystem.
      */
-    public void write(String dirUri, int train, int test) throws IOException {
+    public void write(String dirUri, int train, int test, HadoopSettings hadoop) throws IOException {
         Path dir = new Path(dirUri);
-        FileSystem fs = dir.getFileSystem(new Configuration());
+        FileSystem fs = dir.getFileSystem(hadoop.toConfiguration());
         writePart(fs, new Path(dir, "images"), new Path(dir, "masks"), 0, train);
         writePart(fs, new Path(dir, "test-images"), new Path(dir, "test-masks"), train, test);
     }

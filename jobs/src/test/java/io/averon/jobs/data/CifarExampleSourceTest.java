@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.averon.driver.HadoopSettings;
 import io.averon.worker.InputException;
 import io.averon.worker.data.DataShape;
 import io.averon.worker.data.ExampleReader;
@@ -29,6 +30,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class CifarExampleSourceTest {
+    /** No Spark run in these tests: readers get this JVM's own Hadoop defaults. */
+    private static final HadoopSettings HADOOP = HadoopSettings.none();
     @TempDir
     Path dir;
 
@@ -41,7 +44,7 @@ class CifarExampleSourceTest {
             write(dir.resolve("data_batch_" + (b + 1) + ".bin"), CifarVariant.CIFAR10, batch);
             all.addAll(batch);
         }
-        CifarExampleSource source = CifarExampleSource.cifar10Train(dir.toString());
+        CifarExampleSource source = CifarExampleSource.cifar10Train(dir.toString(), HADOOP);
         assertEquals(dir + "/{data_batch_1.bin,data_batch_2.bin,data_batch_3.bin,data_batch_4.bin,data_batch_5.bin}",
                 source.name());
 
@@ -61,11 +64,11 @@ class CifarExampleSourceTest {
         write(dir.resolve("test_batch.bin"), CifarVariant.CIFAR10, images);
         List<String> names = List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j");
         CifarExampleSource source = new CifarExampleSource(
-                List.of("file://" + dir.resolve("test_batch.bin")), CifarVariant.CIFAR10, names);
+                List.of("file://" + dir.resolve("test_batch.bin")), CifarVariant.CIFAR10, names, HADOOP);
         SourceIndex index = source.index();
         assertEquals(names, index.shape().classNames());
         assertExactly(images, index);
-        assertExactly(images, CifarExampleSource.cifar10Test(dir + "/").index());
+        assertExactly(images, CifarExampleSource.cifar10Test(dir + "/", HADOOP).index());
     }
 
     @Test
@@ -81,7 +84,7 @@ class CifarExampleSourceTest {
             }
         }
         Path file = Files.write(dir.resolve("one.bin"), record);
-        SourceIndex index = new CifarExampleSource(List.of(file.toString()), CifarVariant.CIFAR10).index();
+        SourceIndex index = new CifarExampleSource(List.of(file.toString()), CifarVariant.CIFAR10, HADOOP).index();
         assertEquals(1, index.size());
         assertEquals(7, index.label(0));
         try (ExampleReader reader = index.open()) {
@@ -106,11 +109,11 @@ class CifarExampleSourceTest {
         }
         assertEquals(9L * 3074, Files.size(dir.resolve("train.bin")));
 
-        SourceIndex fine = CifarExampleSource.cifar100Train(dir.toString(), false).index();
+        SourceIndex fine = CifarExampleSource.cifar100Train(dir.toString(), false, HADOOP).index();
         assertEquals(DataShape.numbered(100), fine.shape().classNames());
         assertExactly(images, fine);
 
-        SourceIndex coarseIndex = CifarExampleSource.cifar100Train(dir.toString(), true).index();
+        SourceIndex coarseIndex = CifarExampleSource.cifar100Train(dir.toString(), true, HADOOP).index();
         assertEquals(DataShape.numbered(20), coarseIndex.shape().classNames());
         List<LabelledImage> relabelled = new ArrayList<>();
         for (int i = 0; i < images.size(); i++) {
@@ -123,9 +126,9 @@ class CifarExampleSourceTest {
     void cifar100TestFileWrittenPerVariant() throws Exception {
         List<LabelledImage> coarse = labelled(5, 4, 3, 32, 32, 20);
         write(dir.resolve("test.bin"), CifarVariant.CIFAR100_COARSE, coarse);
-        assertExactly(coarse, CifarExampleSource.cifar100Test(dir.toString(), true).index());
+        assertExactly(coarse, CifarExampleSource.cifar100Test(dir.toString(), true, HADOOP).index());
         // The writer leaves the other label 0.
-        SourceIndex fine = CifarExampleSource.cifar100Test(dir.toString(), false).index();
+        SourceIndex fine = CifarExampleSource.cifar100Test(dir.toString(), false, HADOOP).index();
         for (int i = 0; i < coarse.size(); i++) {
             assertEquals(0, fine.label(i));
         }
@@ -140,7 +143,7 @@ class CifarExampleSourceTest {
         List<LabelledImage> all = new ArrayList<>(a);
         all.addAll(b);
         SourceIndex index = new CifarExampleSource(List.of(dir.resolve("a.bin").toString(),
-                dir.resolve("b.bin").toString()), CifarVariant.CIFAR10).index();
+                dir.resolve("b.bin").toString()), CifarVariant.CIFAR10, HADOOP).index();
         ExecutorService threads = Executors.newFixedThreadPool(4);
         try (ExampleReader reader = index.open()) {
             List<Future<?>> done = new ArrayList<>();
@@ -165,7 +168,7 @@ class CifarExampleSourceTest {
     @Test
     void sourceAndIndexSerializeWithoutPixels() throws Exception {
         write(dir.resolve("test_batch.bin"), CifarVariant.CIFAR10, labelled(1, 50, 3, 32, 32, 10));
-        CifarExampleSource source = CifarExampleSource.cifar10Test(dir.toString());
+        CifarExampleSource source = CifarExampleSource.cifar10Test(dir.toString(), HADOOP);
         SourceIndex index = source.index();
         byte[] bytes = serialize(index);
         assertTrue(bytes.length < 2_000, "serialized index is " + bytes.length + " bytes");
@@ -183,18 +186,19 @@ class CifarExampleSourceTest {
     @Test
     void missingFileAndDirectory() {
         String missing = dir.resolve("data_batch_1.bin").toString();
-        assertProblem(missing + ": file not found", () -> CifarExampleSource.cifar10Train(dir.toString()).index());
+        assertProblem(missing + ": file not found", () -> CifarExampleSource.cifar10Train(dir.toString(),
+                HADOOP).index());
         assertProblem(dir + ": is a directory, expected a CIFAR-10 binary batch file",
-                () -> new CifarExampleSource(List.of(dir.toString()), CifarVariant.CIFAR10).index());
+                () -> new CifarExampleSource(List.of(dir.toString()), CifarVariant.CIFAR10, HADOOP).index());
     }
 
     @Test
     void emptyFile() throws Exception {
         Path empty = Files.write(dir.resolve("empty.bin"), new byte[0]);
         assertProblem(empty + ": file is empty (0 bytes), expected CIFAR-10 records of 3073 bytes",
-                () -> new CifarExampleSource(List.of(empty.toString()), CifarVariant.CIFAR10).index());
+                () -> new CifarExampleSource(List.of(empty.toString()), CifarVariant.CIFAR10, HADOOP).index());
         assertProblem(empty + ": file is empty (0 bytes), expected CIFAR-100 records of 3074 bytes",
-                () -> new CifarExampleSource(List.of(empty.toString()), CifarVariant.CIFAR100_FINE).index());
+                () -> new CifarExampleSource(List.of(empty.toString()), CifarVariant.CIFAR100_FINE, HADOOP).index());
     }
 
     @Test
@@ -202,12 +206,13 @@ class CifarExampleSourceTest {
         Path cut = Files.write(dir.resolve("cut.bin"), new byte[30731]);
         assertProblem(cut + ": length 30731 is not a multiple of the 3073-byte CIFAR-10 record; truncated, or not a"
                         + " CIFAR-10 binary batch file",
-                () -> new CifarExampleSource(List.of(cut.toString()), CifarVariant.CIFAR10).index());
+                () -> new CifarExampleSource(List.of(cut.toString()), CifarVariant.CIFAR10, HADOOP).index());
         Path good = Files.write(dir.resolve("good.bin"), new byte[3073]);
         // The first file is fine; the message names the bad one.
         assertProblem(cut + ": length 30731 is not a multiple of the 3073-byte CIFAR-10 record; truncated, or not a"
                         + " CIFAR-10 binary batch file",
-                () -> new CifarExampleSource(List.of(good.toString(), cut.toString()), CifarVariant.CIFAR10).index());
+                () -> new CifarExampleSource(List.of(good.toString(), cut.toString()), CifarVariant.CIFAR10,
+                        HADOOP).index());
     }
 
     @Test
@@ -215,11 +220,12 @@ class CifarExampleSourceTest {
         Path cifar100 = Files.write(dir.resolve("train.bin"), new byte[3074 * 5]);
         assertProblem(cifar100 + ": length 15370 is not a multiple of the 3073-byte CIFAR-10 record; it is a multiple"
                         + " of the 3074-byte CIFAR-100 record: wrong variant?",
-                () -> new CifarExampleSource(List.of(cifar100.toString()), CifarVariant.CIFAR10).index());
+                () -> new CifarExampleSource(List.of(cifar100.toString()), CifarVariant.CIFAR10, HADOOP).index());
         Path cifar10 = Files.write(dir.resolve("data_batch_1.bin"), new byte[3073 * 5]);
         assertProblem(cifar10 + ": length 15365 is not a multiple of the 3074-byte CIFAR-100 record; it is a multiple"
                         + " of the 3073-byte CIFAR-10 record: wrong variant?",
-                () -> new CifarExampleSource(List.of(cifar10.toString()), CifarVariant.CIFAR100_COARSE).index());
+                () -> new CifarExampleSource(List.of(cifar10.toString()), CifarVariant.CIFAR100_COARSE,
+                        HADOOP).index());
     }
 
     @Test
@@ -228,38 +234,40 @@ class CifarExampleSourceTest {
         cifar10[3073] = 10;
         Path bad10 = Files.write(dir.resolve("bad10.bin"), cifar10);
         assertProblem(bad10 + ": record 1 has label 10, out of range for CIFAR-10's 10 classes (0..9)",
-                () -> new CifarExampleSource(List.of(bad10.toString()), CifarVariant.CIFAR10).index());
+                () -> new CifarExampleSource(List.of(bad10.toString()), CifarVariant.CIFAR10, HADOOP).index());
 
         byte[] fine = new byte[3074 * 3];
         fine[2 * 3074 + 1] = (byte) 200;
         Path badFine = Files.write(dir.resolve("fine.bin"), fine);
         assertProblem(badFine + ": record 2 has fine label 200, out of range for CIFAR-100's 100 fine classes (0..99)",
-                () -> new CifarExampleSource(List.of(badFine.toString()), CifarVariant.CIFAR100_FINE).index());
+                () -> new CifarExampleSource(List.of(badFine.toString()), CifarVariant.CIFAR100_FINE, HADOOP).index());
         // Both labels are checked whichever is used: a bad byte means a damaged file.
         assertProblem(badFine + ": record 2 has fine label 200, out of range for CIFAR-100's 100 fine classes (0..99)",
-                () -> new CifarExampleSource(List.of(badFine.toString()), CifarVariant.CIFAR100_COARSE).index());
+                () -> new CifarExampleSource(List.of(badFine.toString()), CifarVariant.CIFAR100_COARSE,
+                        HADOOP).index());
 
         byte[] coarse = new byte[3074 * 3];
         coarse[0] = 20;
         Path badCoarse = Files.write(dir.resolve("coarse.bin"), coarse);
         assertProblem(badCoarse + ": record 0 has coarse label 20, out of range for CIFAR-100's 20 coarse classes"
                         + " (0..19)",
-                () -> new CifarExampleSource(List.of(badCoarse.toString()), CifarVariant.CIFAR100_FINE).index());
+                () -> new CifarExampleSource(List.of(badCoarse.toString()), CifarVariant.CIFAR100_FINE,
+                        HADOOP).index());
     }
 
     @Test
     void wrongNumberOfClassNames() {
         InputException e = assertThrows(InputException.class, () -> new CifarExampleSource(
-                List.of("/data/train.bin"), CifarVariant.CIFAR100_COARSE, List.of("a", "b")));
+                List.of("/data/train.bin"), CifarVariant.CIFAR100_COARSE, List.of("a", "b"), HADOOP));
         assertEquals("/data/train.bin: CIFAR-100 coarse labels need 20 class names, got 2", e.getMessage());
-        assertThrows(InputException.class, () -> new CifarExampleSource(List.of(), CifarVariant.CIFAR10));
+        assertThrows(InputException.class, () -> new CifarExampleSource(List.of(), CifarVariant.CIFAR10, HADOOP));
     }
 
     @Test
     void fileChangedAfterPlanningFailsInsteadOfMislabelling() throws Exception {
         Path file = dir.resolve("test_batch.bin");
         write(file, CifarVariant.CIFAR10, labelled(2, 4, 3, 32, 32, 10));
-        SourceIndex index = CifarExampleSource.cifar10Test(dir.toString()).index();
+        SourceIndex index = CifarExampleSource.cifar10Test(dir.toString(), HADOOP).index();
         write(file, CifarVariant.CIFAR10, labelled(2, 5, 3, 32, 32, 10));
         try (ExampleReader reader = index.open()) {
             assertProblem(file + ": changed since the dataset was planned: length 15365 bytes, was 12292",

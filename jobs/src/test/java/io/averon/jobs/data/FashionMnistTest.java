@@ -7,16 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.averon.driver.HadoopSettings;
 import io.averon.worker.Examples;
 import io.averon.worker.InputException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.zip.CRC32;
-import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class FashionMnistTest {
+    /** No Spark run in these tests: readers get this JVM's own Hadoop defaults. */
+    private static final HadoopSettings HADOOP = HadoopSettings.none();
     @TempDir
     Path dir;
 
@@ -50,14 +52,14 @@ class FashionMnistTest {
     @Test
     void defaultsToTheDebianPackageDirectory() {
         assertEquals("file:" + FashionMnist.DEFAULT_DIRECTORY, IdxFixture.realFashionMnist().directory());
-        assertEquals("file:" + FashionMnist.DEFAULT_DIRECTORY, FashionMnist.locate(" ").directory());
+        assertEquals("file:" + FashionMnist.DEFAULT_DIRECTORY, FashionMnist.locate(" ", HADOOP).directory());
     }
 
     @Test
     void fallsBackToTheCacheDirectory() throws IOException {
         Path cache = dir.resolve("cache/fashion-mnist");
         IdxFixture data = fakeDataset(cache, true);
-        FashionMnist found = FashionMnist.locate(dir.resolve("missing").toString(), cache.toString(), conf());
+        FashionMnist found = FashionMnist.locate(dir.resolve("missing").toString(), cache.toString(), HADOOP);
 
         assertEquals("file:" + cache, found.directory());
         data.assertMatches(found.train().load());
@@ -68,7 +70,7 @@ class FashionMnistTest {
     void acceptsUnpackedFiles() throws IOException {
         Path configured = dir.resolve("unpacked");
         IdxFixture data = fakeDataset(configured, false);
-        FashionMnist found = FashionMnist.locate(configured.toString(), dir.resolve("cache").toString(), conf());
+        FashionMnist found = FashionMnist.locate(configured.toString(), dir.resolve("cache").toString(), HADOOP);
 
         assertEquals("file:" + configured, found.directory());
         data.assertMatches(found.test().load());
@@ -82,7 +84,7 @@ class FashionMnistTest {
         write(cache.resolve("t10k-labels-idx1-ubyte.gz"), new byte[0]);
 
         InputException e = assertThrows(InputException.class,
-                () -> FashionMnist.locate(configured.toString(), cache.toString(), conf()));
+                () -> FashionMnist.locate(configured.toString(), cache.toString(), HADOOP));
         String message = e.getMessage();
         assertTrue(message.startsWith("Fashion-MNIST not found: looked in " + configured + " (no such directory) and "
                 + cache + " (missing t10k-labels-idx1-ubyte.gz)"), message);
@@ -112,9 +114,6 @@ class FashionMnistTest {
         return data;
     }
 
-    private static Configuration conf() {
-        return new Configuration();
-    }
 
     private static void assertShape(int size, Examples examples) {
         assertEquals(size, examples.size());

@@ -1,5 +1,6 @@
 package io.averon.jobs.data;
 
+import io.averon.driver.HadoopSettings;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -23,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -96,7 +96,7 @@ class FetchFashionMnistScriptTest {
         assertEquals(List.of(), leftovers(target));
 
         FashionMnist found = FashionMnist.locate(dir.resolve("no-package").toString(), target.toString(),
-                new Configuration());
+                HadoopSettings.none());
         assertEquals(60_000, found.train().size());
         assertEquals(10_000, found.test().size());
     }

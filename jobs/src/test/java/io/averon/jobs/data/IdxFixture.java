@@ -3,6 +3,7 @@ package io.averon.jobs.data;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.averon.driver.HadoopSettings;
 import io.averon.worker.Examples;
 import io.averon.worker.InputException;
 import java.io.ByteArrayOutputStream;
@@ -109,7 +110,7 @@ final class IdxFixture {
     /** The real dataset, or a failure that tells how to install it: these tests never skip silently. */
     static FashionMnist realFashionMnist() {
         try {
-            return FashionMnist.locate(null);
+            return FashionMnist.locate(null, HadoopSettings.none());
         } catch (InputException e) {
             return fail("the real Fashion-MNIST is required: install it with `apt-get install -y "
                     + "dataset-fashion-mnist` (or run deploy/fetch-fashion-mnist.sh). " + e.getMessage());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.averon.driver.HadoopSettings;
 import io.averon.worker.InputException;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -19,6 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Reads IDX files from a real (in-process) HDFS through hdfs:// URIs, as executors of a cluster would. */
 class IdxHdfsTest {
+    /** No Spark run in these tests: readers get this JVM's own Hadoop defaults. */
+    private static final HadoopSettings HADOOP = HadoopSettings.none();
     @TempDir
     static Path storage;
 
@@ -50,8 +53,8 @@ class IdxHdfsTest {
 
     @Test
     void readsGzippedAndRawFilesFromHdfs() throws IOException {
-        IdxExampleSource gz = new IdxExampleSource(root + "/data/images.gz", root + "/data/labels.gz", 10);
-        IdxExampleSource raw = new IdxExampleSource(root + "/data/images", root + "/data/labels", 10);
+        IdxExampleSource gz = new IdxExampleSource(root + "/data/images.gz", root + "/data/labels.gz", 10, HADOOP);
+        IdxExampleSource raw = new IdxExampleSource(root + "/data/images", root + "/data/labels", 10, HADOOP);
 
         FIXTURE.assertMatches(gz.load());
         FIXTURE.assertMatches(raw.load());
@@ -62,7 +65,7 @@ class IdxHdfsTest {
     @Test
     void missingHdfsFileIsNamed() {
         String missing = root + "/data/absent.gz";
-        IdxExampleSource source = new IdxExampleSource(missing, root + "/data/labels.gz", 10);
+        IdxExampleSource source = new IdxExampleSource(missing, root + "/data/labels.gz", 10, HADOOP);
         InputException e = assertThrows(InputException.class, source::load);
         assertEquals(missing + ": file not found", e.getMessage());
     }
@@ -77,7 +80,7 @@ class IdxHdfsTest {
         }
 
         FashionMnist found = FashionMnist.locate(root + "/fm", storage.resolve("no-cache").toString(),
-                new Configuration());
+                HADOOP);
         assertTrue(found.directory().startsWith(root), found.directory());
         data.assertMatches(found.train().load());
         assertEquals(data.count, found.test().size());

@@ -1,5 +1,6 @@
 package io.averon.jobs.data;
 
+import io.averon.driver.HadoopSettings;
 import io.averon.worker.InputException;
 import io.averon.worker.data.BadImagePolicy;
 import io.averon.worker.data.ExampleReader;
@@ -23,6 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Planning and reading of class-per-folder trees on the local filesystem. */
 class ImageFolderSourceTest {
+    /** No Spark run in these tests: readers get this JVM's own Hadoop defaults. */
+    private static final HadoopSettings HADOOP = HadoopSettings.none();
     private static final DecodeSettings GRAY_28 = new DecodeSettings(1, 28, 28, 1_000_000, BadImagePolicy.SKIP);
 
     @TempDir
@@ -34,7 +37,7 @@ class ImageFolderSourceTest {
         write("a/y.png", 20);
         write("a/nested/z.png", 30);
         Files.writeString(dir.resolve("a/readme.txt"), "not listed: no image extension");
-        SourceIndex index = new ImageFolderSource(dir.toString(), GRAY_28, null, null).index();
+        SourceIndex index = new ImageFolderSource(dir.toString(), GRAY_28, null, null, HADOOP).index();
         assertEquals(List.of("a", "b"), index.shape().classNames());
         assertEquals(3, index.size());
         try (ExampleReader reader = index.open()) {
@@ -55,17 +58,18 @@ class ImageFolderSourceTest {
         write("a/1.png", 1);
         Files.createDirectories(dir.resolve("b"));
         Files.write(dir.resolve("a/empty.jpg"), new byte[0]);
-        SourceIndex index = new ImageFolderSource(dir.toString(), GRAY_28, null, null).index();
+        SourceIndex index = new ImageFolderSource(dir.toString(), GRAY_28, null, null, HADOOP).index();
         assertEquals(1, index.size());
         assertEquals(1, index.skippedAtPlanning());
         assertEquals(List.of("a", "b"), index.shape().classNames());
 
         DecodeSettings fail = new DecodeSettings(1, 28, 28, 1_000_000, BadImagePolicy.FAIL);
         InputException e = assertThrows(InputException.class,
-                () -> new ImageFolderSource(dir.toString(), fail, null, null).index());
+                () -> new ImageFolderSource(dir.toString(), fail, null, null, HADOOP).index());
         assertTrue(e.getMessage().contains("empty.jpg: empty file (0 bytes)"), e.getMessage());
         Files.delete(dir.resolve("a/empty.jpg"));
-        e = assertThrows(InputException.class, () -> new ImageFolderSource(dir.toString(), fail, null, null).index());
+        e = assertThrows(InputException.class, () -> new ImageFolderSource(dir.toString(), fail, null, null,
+                HADOOP).index());
         assertTrue(e.getMessage().endsWith("class folder 'b' holds no images (dataset.bad-images = fail)"),
                 e.getMessage());
     }
@@ -74,7 +78,7 @@ class ImageFolderSourceTest {
     void readingABrokenFileNamesIt() throws Exception {
         write("a/ok.png", 5);
         Files.writeString(dir.resolve("a/notes.jpg"), "text");
-        SourceIndex index = new ImageFolderSource(dir.toString(), GRAY_28, null, null).index();
+        SourceIndex index = new ImageFolderSource(dir.toString(), GRAY_28, null, null, HADOOP).index();
         try (ExampleReader reader = index.open()) {
             int broken = index.describe(0).endsWith("notes.jpg") ? 0 : 1;
             BadImageException e = assertThrows(BadImageException.class, () -> reader.read(broken));
@@ -89,8 +93,10 @@ class ImageFolderSourceTest {
             write("a/" + i + ".png", i);
             write("b/" + i + ".png", 100 + i);
         }
-        SourceIndex train = new ImageFolderSource(dir.toString(), GRAY_28, null, new Split(0.25, 9, false)).index();
-        SourceIndex validation = new ImageFolderSource(dir.toString(), GRAY_28, null, new Split(0.25, 9, true)).index();
+        SourceIndex train = new ImageFolderSource(dir.toString(), GRAY_28, null, new Split(0.25, 9, false),
+                HADOOP).index();
+        SourceIndex validation = new ImageFolderSource(dir.toString(), GRAY_28, null, new Split(0.25, 9, true),
+                HADOOP).index();
         assertEquals(30, train.size());
         assertEquals(10, validation.size());
         Set<String> all = new HashSet<>();
@@ -106,7 +112,8 @@ class ImageFolderSourceTest {
             perClass[validation.label(i)]++;
         }
         assertArrayEquals(new int[] {5, 5}, perClass, "a quarter of each class");
-        SourceIndex again = new ImageFolderSource(dir.toString(), GRAY_28, null, new Split(0.25, 9, true)).index();
+        SourceIndex again = new ImageFolderSource(dir.toString(), GRAY_28, null, new Split(0.25, 9, true),
+                HADOOP).index();
         for (int i = 0; i < validation.size(); i++) {
             assertEquals(validation.describe(i), again.describe(i));
         }
@@ -116,11 +123,11 @@ class ImageFolderSourceTest {
     void aValidationTreeMustUseTheTrainingClasses() throws Exception {
         write("zebra/1.png", 1);
         InputException e = assertThrows(InputException.class,
-                () -> new ImageFolderSource(dir.toString(), GRAY_28, List.of("a", "b"), null).index());
+                () -> new ImageFolderSource(dir.toString(), GRAY_28, List.of("a", "b"), null, HADOOP).index());
         assertTrue(e.getMessage().contains("class folder 'zebra' is not one of the 2 training classes [a, b]"),
                 e.getMessage());
         e = assertThrows(InputException.class,
-                () -> new ImageFolderSource(dir.resolve("missing").toString(), GRAY_28, null, null).index());
+                () -> new ImageFolderSource(dir.resolve("missing").toString(), GRAY_28, null, null, HADOOP).index());
         assertTrue(e.getMessage().endsWith("missing: class-per-folder image root not found"), e.getMessage());
     }
 

@@ -7,6 +7,7 @@ import static io.averon.jobs.data.PreparedSourceTest.assertExactly;
 import static io.averon.jobs.data.PreparedSourceTest.write;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.averon.driver.HadoopSettings;
 import io.averon.worker.data.DataShape;
 import io.averon.worker.data.LabelledImage;
 import io.averon.worker.data.SourceIndex;
@@ -30,6 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * existing file and serves positional reads differently from the local file system, so both paths are run here.
  */
 class PreparedHdfsTest {
+    /** No Spark run in these tests: readers get this JVM's own Hadoop defaults. */
+    private static final HadoopSettings HADOOP = HadoopSettings.none();
     @TempDir
     static java.nio.file.Path storage;
 
@@ -78,10 +81,10 @@ class PreparedHdfsTest {
 
         List<LabelledImage> all = new ArrayList<>(first);
         all.addAll(second);
-        SourceIndex index = new PreparedSource(dirUri).index();
+        SourceIndex index = new PreparedSource(dirUri, HADOOP).index();
         assertEquals(dirUri + "/shard-00001.bin#4", index.describe(34));
         assertExactly(all, index);
-        assertExactly(all, new PreparedSource(dirUri, 0).index()); // positional reads on HDFS
+        assertExactly(all, new PreparedSource(dirUri, 0, HADOOP).index()); // positional reads on HDFS
     }
 
     @Test
@@ -96,7 +99,7 @@ class PreparedHdfsTest {
                 List.of(write(fs, dir, 0, shape, first), write(fs, dir, 1, shape, second)));
         List<LabelledImage> all = new ArrayList<>(first);
         all.addAll(second);
-        assertExactly(all, new PreparedSource(dirUri).index());
+        assertExactly(all, new PreparedSource(dirUri, HADOOP).index());
     }
 
     @Test
@@ -115,11 +118,11 @@ class PreparedHdfsTest {
             out.write(bytes, 0, 70);
         }
         assertProblem(dirUri + "/shard-00000.bin: truncated: manifest.json says 4 records of 20 bytes (80 bytes) but"
-                + " the file has 70 bytes", () -> new PreparedSource(dirUri).index());
+                + " the file has 70 bytes", () -> new PreparedSource(dirUri, HADOOP).index());
 
         fs.delete(new Path(dir, "manifest.json"), false);
         assertProblem(dirUri + "/manifest.json: not found; " + dirUri + " is not a finished `averon prepare` output"
-                + " (the manifest is written last)", () -> new PreparedSource(dirUri).index());
+                + " (the manifest is written last)", () -> new PreparedSource(dirUri, HADOOP).index());
     }
 
     @Test
@@ -133,10 +136,10 @@ class PreparedHdfsTest {
             }
             all.addAll(batch);
         }
-        SourceIndex index = CifarExampleSource.cifar10Train(root + "/cifar").index();
+        SourceIndex index = CifarExampleSource.cifar10Train(root + "/cifar", HADOOP).index();
         assertExactly(all, index);
         assertEquals(root + "/cifar/data_batch_2.bin#1", index.describe(5));
         assertProblem(root + "/cifar/test_batch.bin: file not found",
-                () -> CifarExampleSource.cifar10Test(root + "/cifar").index());
+                () -> CifarExampleSource.cifar10Test(root + "/cifar", HADOOP).index());
     }
 }

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.averon.driver.HadoopSettings;
 import io.averon.worker.InputException;
 import io.averon.worker.data.DataShape;
 import io.averon.worker.data.ExampleReader;
@@ -43,6 +44,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class PreparedSourceTest {
+    /** No Spark run in these tests: readers get this JVM's own Hadoop defaults. */
+    private static final HadoopSettings HADOOP = HadoopSettings.none();
     private static final DataShape GRAY = new DataShape(1, 5, 7, List.of("a", "b", "c"), false);
     private static final DataShape RGB = new DataShape(3, 4, 6, DataShape.numbered(10), false);
     private static final DataShape SEGMENTED = new DataShape(3, 6, 5, List.of("bg", "cat", "dog", "car"), true);
@@ -71,7 +74,7 @@ class PreparedSourceTest {
         PreparedManifest manifest = PreparedManifest.commit(fs, dir, GRAY, "/data/gray", List.of(s1, s0));
 
         List<LabelledImage> all = concat(first, second);
-        SourceIndex index = new PreparedSource(dirUri).index();
+        SourceIndex index = new PreparedSource(dirUri, HADOOP).index();
         assertEquals(GRAY, index.shape());
         assertEquals(dirUri, index.name());
         assertExactly(all, index);
@@ -109,9 +112,9 @@ class PreparedSourceTest {
         int recordBytes = 4 + 3 * 4 * 6;
         assertEquals(recordBytes, manifest.recordBytes());
         List<LabelledImage> all = concat(first, second);
-        assertExactly(all, new PreparedSource(dirUri).index());
-        assertExactly(all, new PreparedSource(dirUri, 0).index()); // every record by positional read
-        assertExactly(all, new PreparedSource(dirUri, 6L * recordBytes).index()); // one shard cached, one not
+        assertExactly(all, new PreparedSource(dirUri, HADOOP).index());
+        assertExactly(all, new PreparedSource(dirUri, 0, HADOOP).index()); // every record by positional read
+        assertExactly(all, new PreparedSource(dirUri, 6L * recordBytes, HADOOP).index()); // one shard cached, one not
     }
 
     @Test
@@ -159,10 +162,10 @@ class PreparedSourceTest {
         assertEquals(Arrays.stream(pixels).boxed().toList(), manifest.classCounts());
         assertMoments(all, manifest);
 
-        SourceIndex index = new PreparedSource(dirUri).index();
+        SourceIndex index = new PreparedSource(dirUri, HADOOP).index();
         assertTrue(index.shape().segmentation());
         assertExactly(all, index);
-        assertExactly(all, new PreparedSource(dirUri, 0).index());
+        assertExactly(all, new PreparedSource(dirUri, 0, HADOOP).index());
         for (int i = 0; i < index.size(); i++) {
             assertEquals(-1, index.label(i));
         }
@@ -202,7 +205,7 @@ class PreparedSourceTest {
         try (FileChannel channel = FileChannel.open(shard, StandardOpenOption.WRITE)) {
             channel.truncate(3 * 39 - 10);
         }
-        PreparedSource source = new PreparedSource(dirUri);
+        PreparedSource source = new PreparedSource(dirUri, HADOOP);
         assertProblem(dirUri + "/shard-00001.bin: truncated: manifest.json says 3 records of 39 bytes (117 bytes) but"
                 + " the file has 107 bytes", source::index);
 
@@ -218,9 +221,10 @@ class PreparedSourceTest {
     void missingManifestOrDirectory() throws Exception {
         write(fs, dir, 0, GRAY, labelled(11, 2, 1, 5, 7, 3));
         assertProblem(dirUri + "/manifest.json: not found; " + dirUri + " is not a finished `averon prepare` output"
-                + " (the manifest is written last)", () -> new PreparedSource(dirUri).index());
+                + " (the manifest is written last)", () -> new PreparedSource(dirUri, HADOOP).index());
         String absent = temp.resolve("absent").toString();
-        assertProblem(absent + ": prepared dataset directory not found", () -> new PreparedSource(absent).index());
+        assertProblem(absent + ": prepared dataset directory not found", () -> new PreparedSource(absent,
+                HADOOP).index());
     }
 
     @Test
@@ -228,7 +232,7 @@ class PreparedSourceTest {
         PreparedManifest manifest = PreparedManifest.commit(fs, dir, GRAY, "src",
                 List.of(write(fs, dir, 0, GRAY, labelled(12, 2, 1, 5, 7, 3))));
         String name = dirUri + "/manifest.json";
-        PreparedSource source = new PreparedSource(dirUri);
+        PreparedSource source = new PreparedSource(dirUri, HADOOP);
 
         putManifest("{\"format\": \"averon-prepared\",");
         InputException notJson = assertThrows(InputException.class, source::index);
@@ -268,11 +272,11 @@ class PreparedSourceTest {
 
         putLabels(1, 2);
         assertProblem(labels + ": has 8 bytes, expected 12 (an int32 label for each of the 3 examples manifest.json"
-                + " lists)", () -> new PreparedSource(dirUri).index());
+                + " lists)", () -> new PreparedSource(dirUri, HADOOP).index());
 
         putLabels(0, 7, 1);
         assertProblem(labels + ": label 7 of example 1 is invalid for 3 classes (expected 0..2)",
-                () -> new PreparedSource(dirUri).index());
+                () -> new PreparedSource(dirUri, HADOOP).index());
 
         int[] actual = new int[3];
         for (int i = 0; i < 3; i++) {
@@ -281,7 +285,7 @@ class PreparedSourceTest {
         int[] swapped = actual.clone();
         swapped[2] = (actual[2] + 1) % 3;
         putLabels(swapped);
-        SourceIndex index = new PreparedSource(dirUri).index();
+        SourceIndex index = new PreparedSource(dirUri, HADOOP).index();
         try (ExampleReader reader = index.open()) {
             assertProblem(dirUri + "/shard-00000.bin#2: record has label " + actual[2] + " but labels.bin says "
                     + swapped[2] + "; the prepared dataset was changed after it was written", () -> reader.read(2));
@@ -289,7 +293,7 @@ class PreparedSourceTest {
 
         fs.delete(new Path(dir, "labels.bin"), false);
         assertProblem(labels + ": missing; a prepared dataset keeps its labels there",
-                () -> new PreparedSource(dirUri).index());
+                () -> new PreparedSource(dirUri, HADOOP).index());
     }
 
     @Test
@@ -334,7 +338,7 @@ class PreparedSourceTest {
         PreparedManifest.commit(fs, dir, RGB, "src",
                 List.of(write(fs, dir, 0, RGB, first), write(fs, dir, 1, RGB, second)));
         List<LabelledImage> all = concat(first, second);
-        SourceIndex index = new PreparedSource(dirUri, 50L * 76).index();
+        SourceIndex index = new PreparedSource(dirUri, 50L * 76, HADOOP).index();
         ExecutorService threads = Executors.newFixedThreadPool(4);
         try (ExampleReader reader = index.open()) {
             List<Future<?>> done = new ArrayList<>();
@@ -359,7 +363,7 @@ class PreparedSourceTest {
     @Test
     void sourceAndIndexSerialize() throws Exception {
         PreparedManifest.commit(fs, dir, GRAY, "src", List.of(write(fs, dir, 0, GRAY, labelled(17, 20, 1, 5, 7, 3))));
-        SourceIndex index = new PreparedSource(dirUri).index();
+        SourceIndex index = new PreparedSource(dirUri, HADOOP).index();
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
             out.writeObject(index);
