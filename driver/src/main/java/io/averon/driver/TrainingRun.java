@@ -279,6 +279,12 @@ public final class TrainingRun {
                     return reports;
                 } catch (TimeoutException pending) {
                     ServerStats stats = server.stats();
+                    org.apache.spark.ExceptionFailure task = failures.first();
+                    if (task != null && TaskFailures.retryCannotHelp(task, !stats.workersSeen().isEmpty())) {
+                        future.cancel(true);
+                        bar.finish();
+                        throw TaskFailures.describe(task, "epoch " + (epoch + 1) + " failed in a worker");
+                    }
                     if (stats.step() != lastStep) {
                         lastStep = stats.step();
                         lastProgress = System.nanoTime();
