@@ -1,5 +1,6 @@
 package io.averon.driver;
 
+import io.averon.ps.ServerUnreachableException;
 import io.averon.worker.InputException;
 import org.apache.spark.ExceptionFailure;
 import org.apache.spark.scheduler.SparkListener;
@@ -33,6 +34,34 @@ final class TaskFailures extends SparkListener {
             Thread.currentThread().interrupt();
         }
         return first.get();
+    }
+
+    /** @return the first task failure delivered so far, or null. */
+    ExceptionFailure first() {
+        return first.get();
+    }
+
+    /**
+     * Whether running the stage again cannot help, so the epoch should stop at once rather than let Spark retry the
+     * barrier stage (up to spark.stage.maxConsecutiveAttempts times, 4 by default): a bad input or setting, which
+     * the next attempt meets again, or a worker that could not reach the server while no worker of this run ever
+     * has, where the advertised address or port is wrong for the cluster and every attempt would wait out
+     * ps.connect-timeout again. A lost executor, or a worker that lost a server it had reached, is left to the retry.
+     *
+     * @param failure             a task's failure
+     * @param anyWorkerRegistered whether any worker has registered with the server since it started
+     */
+    static boolean retryCannotHelp(ExceptionFailure failure, boolean anyWorkerRegistered) {
+        if (failure.exception().isDefined()) {
+            for (Throwable t = failure.exception().get(); t != null; t = t.getCause()) {
+                if (t instanceof InputException || (t instanceof ServerUnreachableException && !anyWorkerRegistered)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        return InputException.class.getName().equals(failure.className())
+                || (ServerUnreachableException.class.getName().equals(failure.className()) && !anyWorkerRegistered);
     }
 
     /** The failure as the exception to raise on the driver: the user's error if it was one. */

@@ -6,6 +6,7 @@ import io.averon.driver.checkpoint.CheckpointStore;
 import io.averon.driver.config.JobConfig;
 import io.averon.driver.progress.ProgressBar;
 import io.averon.ps.LogBufferSpace;
+import io.averon.ps.NoFreePortException;
 import io.averon.ps.ParameterServer;
 import io.averon.ps.ParameterServerConfig;
 import io.averon.ps.ServerStats;
@@ -128,8 +129,6 @@ public final class TrainingRun {
         }
 
         FileSystem fs = runDir.getFileSystem(hadoop);
-        fs.mkdirs(runDir);
-        writeText(fs, new Path(runDir, "job.conf"), config.render());
         out.printf("run %s: %d workers, %d training / %d test examples, batch %d per worker, %d epochs, model %s%n",
                 runDir, workers, trainSize, testSize, batch, epochs, fingerprint);
         out.print(DatasetReport.describe(job.train(), "training set"));
@@ -142,8 +141,8 @@ public final class TrainingRun {
         List<EpochSummary> summaries = new ArrayList<>();
         float[] finalParameters;
         long finalStep;
-        try (ParameterServer server = ParameterServer.start(serverConfig(token), parameters, startStep, rule);
-             MetricsLog metrics = new MetricsLog(reopen(fs, new Path(runDir, "metrics.jsonl")))) {
+        try (ParameterServer server = startServer(token, parameters, startStep, rule);
+             MetricsLog metrics = openRunDirectory(fs, runDir)) {
             // Ctrl-C or a SIGTERM from the cluster manager must not leave the media driver's files in /dev/shm.
             out.println(network.describe(server.endpoint(), server.mtu()));
             Thread closeOnExit = new Thread(server::close, "averon-ps-shutdown");
@@ -280,6 +279,12 @@ public final class TrainingRun {
                     return reports;
                 } catch (TimeoutException pending) {
                     ServerStats stats = server.stats();
+                    org.apache.spark.ExceptionFailure task = failures.first();
+                    if (task != null && TaskFailures.retryCannotHelp(task, !stats.workersSeen().isEmpty())) {
+                        future.cancel(true);
+                        bar.finish();
+                        throw TaskFailures.describe(task, "epoch " + (epoch + 1) + " failed in a worker");
+                    }
                     if (stats.step() != lastStep) {
                         lastStep = stats.step();
                         lastProgress = System.nanoTime();
@@ -361,6 +366,25 @@ public final class TrainingRun {
         out.printf("%s: driver needs %d MiB%s (%d MiB free here)%n", dir, server >> 20,
                 shared ? "" : ", each executor " + (LogBufferSpace.workerBytes(term) >> 20) + " MiB per worker",
                 free >> 20);
+    }
+
+    /** A full ps.port range is a setting for the user to widen (or ports to free): reported as bad input. */
+    private ParameterServer startServer(String token, float[] parameters, long startStep, Dl4jUpdateRule rule) {
+        try {
+            return ParameterServer.start(serverConfig(token), parameters, startStep, rule);
+        } catch (NoFreePortException e) {
+            throw new InputException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The run's first write, once every check has passed and the server holds its port: a run refused before
+     * training leaves no directory behind (nor, on resume, a job.conf that no training followed).
+     */
+    private MetricsLog openRunDirectory(FileSystem fs, Path runDir) throws IOException {
+        fs.mkdirs(runDir);
+        writeText(fs, new Path(runDir, "job.conf"), config.render());
+        return new MetricsLog(reopen(fs, new Path(runDir, "metrics.jsonl")));
     }
 
     private ParameterServerConfig serverConfig(String token) {

@@ -312,7 +312,7 @@ public final class ParameterServerClient implements AutoCloseable
         {
             if (System.nanoTime() - deadlineNs > 0)
             {
-                throw new ParameterServerException("worker " + config.workerId() + " (replies on " +
+                throw new ServerUnreachableException("worker " + config.workerId() + " (replies on " +
                     replyEndpoint + ") cannot reach the parameter server at " + serverEndpoint + ", UDP port " +
                     UdpChannels.port(serverEndpoint) + ": no Aeron status message came back within " + timeoutMs +
                     " ms. Check that " + UdpChannels.host(serverEndpoint) + " is the driver's address as this " +

@@ -114,7 +114,7 @@ public final class PortRange
      * @param open  opens the channel on a port; throws if the port turned out to be taken.
      * @param <T>   what open returns.
      * @return what open returned for the first port that worked.
-     * @throws ParameterServerException naming the host, the range and the key when every port is taken.
+     * @throws NoFreePortException naming the host, the range and the key when every port is taken.
      */
     public <T> T bind(final String what, final String key, final String host, final IntFunction<T> open)
     {
@@ -142,7 +142,7 @@ public final class PortRange
                 lastFailure = ex;
             }
         }
-        throw new ParameterServerException("no free UDP port for the " + what + " on " + host + ": all " + size() +
+        throw new NoFreePortException("no free UDP port for the " + what + " on " + host + ": all " + size() +
             " ports of " + this + " are in use; widen " + key + " (and open the new ports in the firewall) or stop " +
             "what holds them", lastFailure);
     }

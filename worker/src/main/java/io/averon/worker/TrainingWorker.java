@@ -7,6 +7,7 @@ import io.averon.worker.data.PipelineSettings;
 import io.averon.worker.data.SourceIndex;
 
 import io.averon.ps.ClientConfig;
+import io.averon.ps.NoFreePortException;
 import io.averon.ps.LogBufferSpace;
 import io.averon.ps.ParameterServerClient;
 import io.averon.ps.PortRange;
@@ -106,7 +107,7 @@ public final class TrainingWorker {
         int ready;
         BadImages bad;
         try (ExampleReader reader = data.open();
-             ParameterServerClient client = ParameterServerClient.connect(config)) {
+             ParameterServerClient client = connect(config)) {
             if (client.parameters().length != gradient.length) {
                 throw new InputException("parameter server holds " + client.parameters().length
                         + " parameters but this worker's network has " + gradient.length);
@@ -155,5 +156,14 @@ public final class TrainingWorker {
         // not resolve in many containers and network namespaces.
         return new WorkerReport(worker, replyHost + "/pid" + ProcessHandle.current().pid(), steps, exampleCount,
                 skipped, lossSum, computeNanos, waitNanos, ready, bad);
+    }
+
+    /** A full ps.worker-ports range on this host is a setting for the user to widen: reported as bad input. */
+    private static ParameterServerClient connect(ClientConfig config) {
+        try {
+            return ParameterServerClient.connect(config);
+        } catch (NoFreePortException e) {
+            throw new InputException(e.getMessage(), e);
+        }
     }
 }

@@ -243,8 +243,14 @@ public final class JobConfig {
                 return false;
             }
         }
-        // Durations and sizes are strings in the schema ("30s", "16m") but may be given as plain numbers.
-        return want == ConfigValueType.STRING && got == ConfigValueType.NUMBER && isDurationOrSize(expected);
+        // Durations and sizes are strings in the schema ("30s", "16m") but may be given as plain numbers; so may port
+        // ranges ("40000-40099"), which also take one port or 0 (ps.port=40123 is how deploy/k8s/submit.sh sets it).
+        return want == ConfigValueType.STRING && got == ConfigValueType.NUMBER
+                && (isDurationOrSize(expected) || isPortRange(expected));
+    }
+
+    private static boolean isPortRange(ConfigValue value) {
+        return String.valueOf(value.unwrapped()).matches("\\d+\\s*-\\s*\\d+");
     }
 
     private static boolean isDurationOrSize(ConfigValue value) {

@@ -58,6 +58,17 @@ class JobConfigTest {
     }
 
     @Test
+    void portKeysTakeOnePortAsANumber() {
+        // HOCON reads ps.port=40123 as a number; the schema's default is the string "40000-40099".
+        JobConfig c = JobConfig.load("", "job.conf", List.of("ps.port=40123", "ps.worker-ports=0"));
+        assertEquals("40123", c.string("ps.port"));
+        assertEquals("0", c.string("ps.worker-ports"));
+        InputException e = assertThrows(InputException.class,
+                () -> JobConfig.load("", "job.conf", List.of("job.name=7")));
+        assertTrue(e.getMessage().contains("config key 'job.name' expects a string"), e.getMessage());
+    }
+
+    @Test
     void badValuesAreNamed() {
         JobConfig c = JobConfig.load("train.epochs = 0\ntrain.batch-size = 2.5\nmodel.updater = adamw", "job.conf",
                 List.of());
