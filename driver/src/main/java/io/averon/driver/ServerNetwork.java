@@ -44,7 +44,7 @@ public final class ServerNetwork {
             advertised = spark.get("spark.driver.host", "127.0.0.1");
             origin = "spark.driver.host (ps.advertised-host is empty)";
         }
-        if (isWildcard(advertised)) {
+        if (ParameterServerConfig.isWildcard(advertised)) {
             throw new InputException(origin + " = " + advertised + " cannot be advertised to workers: it means "
                     + "'every interface'. Set ps.advertised-host to an address of the driver that executors can reach");
         }
@@ -84,11 +84,6 @@ public final class ServerNetwork {
             throw new InputException("config key ps.mtu must be auto or a number of bytes (1408 fits a 1500-byte "
                     + "network, 8960 jumbo frames), got '" + value + "'");
         }
-    }
-
-    private static boolean isWildcard(String host) {
-        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-        return h.equals("0.0.0.0") || h.equals("::") || h.equals("0:0:0:0:0:0:0:0");
     }
 
     /** @return a server configuration builder with these addresses, ports and MTU set. */

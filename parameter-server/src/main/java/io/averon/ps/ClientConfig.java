@@ -288,20 +288,8 @@ public final class ClientConfig
             {
                 throw new IllegalArgumentException("workerId is required and must be >= 0, was " + workerId);
             }
-            UdpChannels.checkHost("replyHost", replyHost);
-            if (UdpChannels.isWildcard(replyHost))
-            {
-                throw new IllegalArgumentException("replyHost must be an address the server can reach, was '" +
-                    replyHost + "' (a wildcard can be bound, never advertised)");
-            }
-            if (replyBindHost != null)
-            {
-                UdpChannels.checkHost("replyBindHost", replyBindHost);
-            }
-            if (replyPorts == null)
-            {
-                throw new IllegalArgumentException("replyPorts is required (0 for an ephemeral port)");
-            }
+            UdpChannels.checkAddresses("replyHost", replyHost, "the server", "replyBindHost", replyBindHost,
+                "replyPorts", replyPorts);
             if (aeronDirectory != null && aeronDirectory.isBlank())
             {
                 throw new IllegalArgumentException("aeronDirectory must be null or a path, was blank");

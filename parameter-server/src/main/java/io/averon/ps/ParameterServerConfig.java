@@ -276,20 +276,7 @@ public final class ParameterServerConfig
          */
         public ParameterServerConfig build()
         {
-            UdpChannels.checkHost("advertisedHost", advertisedHost);
-            if (UdpChannels.isWildcard(advertisedHost))
-            {
-                throw new IllegalArgumentException("advertisedHost must be an address workers can reach, was '" +
-                    advertisedHost + "' (a wildcard can be bound, never advertised)");
-            }
-            if (bindHost != null)
-            {
-                UdpChannels.checkHost("bindHost", bindHost);
-            }
-            if (ports == null)
-            {
-                throw new IllegalArgumentException("ports is required (0 for an ephemeral port)");
-            }
+            UdpChannels.checkAddresses("advertisedHost", advertisedHost, "workers", "bindHost", bindHost, "ports", ports);
             checkToken(token);
             if (stepDeadlineMs <= 0)
             {
@@ -307,6 +294,15 @@ public final class ParameterServerConfig
                 socketBufferBytes);
             return new ParameterServerConfig(this);
         }
+    }
+
+    /**
+     * @param host a host name or address.
+     * @return true when it means "every interface" (0.0.0.0, ::): such an address can be bound, never advertised.
+     */
+    public static boolean isWildcard(final String host)
+    {
+        return UdpChannels.isWildcard(host);
     }
 
     static void checkToken(final String token)

@@ -110,6 +110,35 @@ final class UdpChannels
         return host;
     }
 
+    /**
+     * Checks one side's addresses: the advertised host must be a host its peer can reach (never a wildcard), the
+     * bind host (null = the advertised one) a host, and the ports given.
+     */
+    static void checkAddresses(
+        final String advertisedKey,
+        final String advertised,
+        final String peer,
+        final String bindKey,
+        final String bind,
+        final String portsKey,
+        final PortRange ports)
+    {
+        checkHost(advertisedKey, advertised);
+        if (isWildcard(advertised))
+        {
+            throw new IllegalArgumentException(advertisedKey + " must be an address " + peer + " can reach, was '" +
+                advertised + "' (a wildcard can be bound, never advertised)");
+        }
+        if (bind != null)
+        {
+            checkHost(bindKey, bind);
+        }
+        if (ports == null)
+        {
+            throw new IllegalArgumentException(portsKey + " is required (0 for an ephemeral port)");
+        }
+    }
+
     static String checkEndpoint(final String key, final String endpoint)
     {
         if (!isEndpoint(endpoint))
