@@ -76,6 +76,9 @@ final class TaskFailures extends SparkListener {
         if (InputException.class.getName().equals(failure.className())) {
             return new InputException(failure.description());
         }
-        return new IllegalStateException(context + ": " + failure.className() + ": " + failure.description());
+        // Averon's own failures carry a message written for operators; a foreign one's class name says what it is.
+        String what = failure.className().startsWith("io.averon.") ? failure.description()
+                : failure.className() + ": " + failure.description();
+        return new IllegalStateException(context + ": " + what);
     }
 }

@@ -16,7 +16,7 @@ public final class ParameterServerConfig
     public static final long DEFAULT_STEP_DEADLINE_MS = 30_000;
     /** Default number of consecutive missed deadlines before a worker is evicted. */
     public static final int DEFAULT_EVICT_AFTER_MISSED_STEPS = 3;
-    /** MTU value that means "fit the interface of the advertised address" ({@link LinkMtu}). */
+    /** MTU value that means "fit the interface of the bound address, or the advertised one behind a wildcard". */
     public static final int AUTO_MTU = 0;
     /** Default UDP MTU: chosen from the link, see {@link LinkMtu}. */
     public static final int DEFAULT_MTU = AUTO_MTU;
@@ -48,7 +48,9 @@ public final class ParameterServerConfig
         stepDeadlineMs = builder.stepDeadlineMs;
         evictAfterMissedSteps = builder.evictAfterMissedSteps;
         aeronDirectory = builder.aeronDirectory;
-        mtu = builder.mtu == AUTO_MTU ? LinkMtu.forLocalAddress(builder.advertisedHost) : builder.mtu;
+        // The bound interface carries the traffic when it is one; behind a wildcard, the advertised address's does.
+        mtu = builder.mtu != AUTO_MTU ? builder.mtu :
+            LinkMtu.forLocalAddress(UdpChannels.isWildcard(bindHost) ? advertisedHost : bindHost);
         termLength = builder.termLength;
         chunkBytes = builder.chunkBytes;
         socketBufferBytes = builder.socketBufferBytes;
