@@ -13,6 +13,7 @@ import java.io.OutputStream;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -187,6 +188,12 @@ final class OrphanedDriverDirectories
         catch (final NoSuchFileException gone)
         {
             // Another process starting at the same time reclaimed it first, or its driver just closed.
+            return false;
+        }
+        catch (final AccessDeniedException othersRun)
+        {
+            // Another user's run: not ours to judge or remove, and not worth a warning at every start.
+            LOG.debug("cannot read media-driver directory {}: {}", directory, othersRun.toString());
             return false;
         }
         catch (final IOException | RuntimeException ex)
