@@ -10,13 +10,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.File;
+import java.nio.file.Path;
 import java.util.UUID;
 
 /**
  * An Aeron client, optionally with the embedded media driver it talks to, owned as one unit so that closing it
  * always releases the driver and deletes the driver's directory (log buffers in /dev/shm count towards memory and
  * outlive the JVM otherwise). The driver runs in SHARED threading mode with a backoff idle strategy: the machines
- * this runs on have two cores, and a busy-spinning driver would starve the trainer.
+ * this runs on have two cores, and a busy-spinning driver would starve the trainer. Before a driver starts, the
+ * directories of Averon drivers that died without deleting theirs are reclaimed ({@link OrphanedDriverDirectories}).
  */
 final class EmbeddedAeron implements AutoCloseable
 {
@@ -69,10 +71,17 @@ final class EmbeddedAeron implements AutoCloseable
             .printConfigurationOnStart(false)
             .errorHandler((throwable) -> LOG.warn("media driver error in {}", directory, throwable));
 
+        // Runs killed with -9 leave their log buffers behind; free them before this driver claims its own share.
+        final OrphanedDriverDirectories orphans = new OrphanedDriverDirectories(
+            LogBufferSpace.defaultDirectory().toPath(), driverContext.driverTimeoutMs(),
+            OrphanedDriverDirectories.DEFAULT_GRACE_MS);
+        orphans.reclaim();
+
         MediaDriver driver = null;
         try
         {
             driver = MediaDriver.launchEmbedded(driverContext);
+            orphans.markOwned(Path.of(directory));
             final Aeron aeron = Aeron.connect(clientContext(directory));
             LOG.debug("media driver started in {}", directory);
             return new EmbeddedAeron(driver, aeron, directory);

@@ -1,5 +1,7 @@
 package io.averon.ps;
 
+import io.aeron.CommonContext;
+
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,7 +11,9 @@ import java.nio.file.Files;
  * that much free before anything starts. Every publication and every image of one is a file of three terms; a
  * container whose /dev/shm is smaller (Docker's default is 64 MiB) would otherwise fail mid-run with a bus error or
  * an obscure mapping failure. The figures are per party: the server holds one reply publication to, and one image
- * from, each worker; a worker with its own media driver holds one of each for the server.
+ * from, each worker; a worker with its own media driver holds one of each for the server. When the space is short,
+ * the directories of dead Averon drivers are reclaimed ({@link OrphanedDriverDirectories}) before the check gives up,
+ * since a crashed run's leftovers would otherwise stop the very start that is about to reclaim them.
  */
 public final class LogBufferSpace
 {
@@ -48,6 +52,8 @@ public final class LogBufferSpace
     }
 
     /**
+     * Check the free space, first reclaiming dead Averon drivers' directories in it if the space is short.
+     *
      * @param what      who needs the space, for the message ("the parameter server for 4 workers").
      * @param needed    bytes needed.
      * @param directory where the log buffers go.
@@ -56,14 +62,11 @@ public final class LogBufferSpace
      */
     public static long check(final String what, final long needed, final File directory)
     {
-        final long free;
-        try
+        long free = usableSpace(directory);
+        if (free < needed && new OrphanedDriverDirectories(directory.toPath(), CommonContext.DRIVER_TIMEOUT_MS,
+            OrphanedDriverDirectories.DEFAULT_GRACE_MS).reclaim() > 0)
         {
-            free = Files.getFileStore(directory.toPath()).getUsableSpace();
-        }
-        catch (final IOException ex)
-        {
-            throw new IllegalArgumentException("cannot read the free space of " + directory + ": " + ex.getMessage());
+            free = usableSpace(directory);
         }
         if (free < needed)
         {
@@ -73,6 +76,18 @@ public final class LogBufferSpace
                 "medium Memory and a larger sizeLimit)");
         }
         return free;
+    }
+
+    private static long usableSpace(final File directory)
+    {
+        try
+        {
+            return Files.getFileStore(directory.toPath()).getUsableSpace();
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalArgumentException("cannot read the free space of " + directory + ": " + ex.getMessage());
+        }
     }
 
     static long mebibytes(final long bytes)
