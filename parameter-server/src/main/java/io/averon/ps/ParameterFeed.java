@@ -2,6 +2,8 @@ package io.averon.ps;
 
 import io.aeron.ExclusivePublication;
 import io.aeron.Publication;
+import io.averon.ps.wire.FloatPayload;
+import io.averon.ps.wire.MessageHeaderEncoder;
 import io.averon.ps.wire.ParamsChunkEncoder;
 import io.averon.ps.wire.WelcomeEncoder;
 import io.averon.ps.wire.WireSchema;
@@ -24,6 +26,7 @@ final class ParameterFeed
     private final int chunkCount;
     private final long sessionKey;
     private final UnsafeBuffer buffer;
+    private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
     private final WelcomeEncoder welcomeEncoder = new WelcomeEncoder();
     private final ParamsChunkEncoder paramsEncoder = new ParamsChunkEncoder();
 
@@ -175,7 +178,8 @@ final class ParameterFeed
     {
         if (welcomePending)
         {
-            encodedLength = welcomeEncoder.wrapAndApplyHeader(buffer, 0)
+            encodedLength = MessageHeaderEncoder.ENCODED_LENGTH +
+                welcomeEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
                 .workerId(welcomeWorkerId)
                 .parameterCount(parameters.length)
                 .correlationId(welcomeCorrelationId)
@@ -188,14 +192,15 @@ final class ParameterFeed
 
         final int floatOffset = nextChunk * chunkFloats;
         final int floatCount = Math.min(chunkFloats, parameters.length - floatOffset);
-        encodedLength = paramsEncoder.wrapAndApplyHeader(buffer, 0)
+        final ParamsChunkEncoder encoder = paramsEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
             .sessionKey(sessionKey)
             .step(paramsStep)
             .parameterCount(parameters.length)
             .chunkIndex(nextChunk)
             .chunkCount(chunkCount)
             .floatOffset(floatOffset)
-            .putFloats(parameters, floatOffset, floatCount)
-            .encodedLength();
+            .floatCount(floatCount);
+        FloatPayload.put(buffer, encoder.limit(), parameters, floatOffset, floatCount);
+        encodedLength = MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength() + (floatCount << 2);
     }
 }

@@ -7,17 +7,20 @@ import io.aeron.Image;
 import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.logbuffer.Header;
+import io.averon.ps.wire.FloatPayload;
+import io.averon.ps.wire.FrameGate;
 import io.averon.ps.wire.FrameStatus;
 import io.averon.ps.wire.GradientChunkDecoder;
 import io.averon.ps.wire.GradientChunkEncoder;
 import io.averon.ps.wire.LeaveAckEncoder;
 import io.averon.ps.wire.LeaveDecoder;
 import io.averon.ps.wire.LeaveEncoder;
-import io.averon.ps.wire.MessageHeaderDecoder;
+import io.averon.ps.wire.MessageHeaderEncoder;
 import io.averon.ps.wire.Refusal;
 import io.averon.ps.wire.RegisterDecoder;
 import io.averon.ps.wire.RegisterEncoder;
 import io.averon.ps.wire.RejectEncoder;
+import io.averon.ps.wire.Tokens;
 import io.averon.ps.wire.WireSchema;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
@@ -26,6 +29,7 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,10 +80,12 @@ final class ParameterServerAgent implements Agent
     private final int evictAfterMissedSteps;
     private final int chunkBytes;
 
-    private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
+    private final FrameGate frames = new FrameGate();
     private final RegisterDecoder registerDecoder = new RegisterDecoder();
+    private final UnsafeBuffer receivedToken = new UnsafeBuffer(new byte[0]);
     private final GradientChunkDecoder gradientDecoder = new GradientChunkDecoder();
     private final LeaveDecoder leaveDecoder = new LeaveDecoder();
+    private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
     private final RejectEncoder rejectEncoder = new RejectEncoder();
     private final LeaveAckEncoder leaveAckEncoder = new LeaveAckEncoder();
 
@@ -225,27 +231,33 @@ final class ParameterServerAgent implements Agent
 
     private void onFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
     {
-        final FrameStatus status = headerDecoder.check(buffer, offset, length);
+        final FrameStatus status = frames.checkHeader(buffer, offset, length);
+        if (status == FrameStatus.UNKNOWN_SCHEMA || status == FrameStatus.UNSUPPORTED_VERSION)
+        {
+            final RejectReason reason = frameReason(status);
+            counters.rejected(reason);
+            rejectionLog.incompatible(reason, frames.schemaId(), frames.version(), nowNs);
+            return;
+        }
         if (status != FrameStatus.OK)
         {
-            final int templateId = length >= MessageHeaderDecoder.LENGTH ? headerDecoder.templateId() : -1;
-            reject(frameReason(status), templateId, -1, "length", length);
+            reject(frameReason(status), frames.templateId(), -1, "length", length);
             return;
         }
 
-        switch (headerDecoder.templateId())
+        switch (frames.templateId())
         {
             case GradientChunkEncoder.TEMPLATE_ID -> onGradient(buffer, offset, length);
             case RegisterEncoder.TEMPLATE_ID -> onRegister(buffer, offset, length);
             case LeaveEncoder.TEMPLATE_ID -> onLeave(buffer, offset, length);
-            default -> reject(RejectReason.UNEXPECTED_TYPE, headerDecoder.templateId(), -1, "length", length);
+            default -> reject(RejectReason.UNEXPECTED_TYPE, frames.templateId(), -1, "length", length);
         }
     }
 
     private void onGradient(final DirectBuffer buffer, final int offset, final int length)
     {
-        final GradientChunkDecoder decoder = gradientDecoder;
-        final FrameStatus status = decoder.wrap(buffer, offset, length);
+        final GradientChunkDecoder decoder = frames.wrap(gradientDecoder);
+        final FrameStatus status = frames.checkBody();
         final int workerId = decoder.workerId();
         if (status != FrameStatus.OK)
         {
@@ -348,7 +360,7 @@ final class ParameterServerAgent implements Agent
             reject(RejectReason.NON_FINITE, GradientChunkEncoder.TEMPLATE_ID, workerId, "step", step);
             return;
         }
-        final int nonFinite = decoder.copyFiniteFloats(member.gradient, floatOffset);
+        final int nonFinite = FloatPayload.getFinite(buffer, decoder.limit(), member.gradient, floatOffset, floatCount);
         if (nonFinite >= 0)
         {
             member.abstain(step);
@@ -367,8 +379,8 @@ final class ParameterServerAgent implements Agent
 
     private void onRegister(final DirectBuffer buffer, final int offset, final int length)
     {
-        final RegisterDecoder decoder = registerDecoder;
-        final FrameStatus status = decoder.wrap(buffer, offset, length);
+        final RegisterDecoder decoder = frames.wrap(registerDecoder);
+        final FrameStatus status = frames.checkBody();
         if (status != FrameStatus.OK)
         {
             reject(frameReason(status), RegisterEncoder.TEMPLATE_ID, -1, "length", length);
@@ -377,10 +389,12 @@ final class ParameterServerAgent implements Agent
 
         final int workerId = decoder.workerId();
         final long correlationId = decoder.correlationId();
+        decoder.wrapToken(receivedToken); // var fields are read in schema order: token, then reply endpoint
         final String replyEndpoint = decoder.replyEndpoint();
-        if (!decoder.tokenEquals(token))
+        if (!Tokens.matches(receivedToken, token))
         {
-            reject(RejectReason.BAD_TOKEN, RegisterEncoder.TEMPLATE_ID, workerId, "tokenLength", decoder.tokenLength());
+            reject(RejectReason.BAD_TOKEN, RegisterEncoder.TEMPLATE_ID, workerId, "tokenLength",
+                receivedToken.capacity());
             refuseStranger(replyEndpoint, workerId, correlationId, Refusal.TOKEN_REJECTED,
                 "token rejected by the parameter server at " + endpoint + " (worker " + workerId + ")");
             return;
@@ -451,7 +465,8 @@ final class ParameterServerAgent implements Agent
 
     private void onLeave(final DirectBuffer buffer, final int offset, final int length)
     {
-        final FrameStatus status = leaveDecoder.wrap(buffer, offset, length);
+        frames.wrap(leaveDecoder);
+        final FrameStatus status = frames.checkBody();
         final int workerId = leaveDecoder.workerId();
         if (status != FrameStatus.OK)
         {
@@ -471,7 +486,8 @@ final class ParameterServerAgent implements Agent
         final Farewells.Slot slot = farewells.acquire();
         if (slot != null)
         {
-            final int frameLength = leaveAckEncoder.wrapAndApplyHeader(slot.buffer, 0)
+            final int frameLength = MessageHeaderEncoder.ENCODED_LENGTH +
+                leaveAckEncoder.wrapAndApplyHeader(slot.buffer, 0, headerEncoder)
                 .workerId(workerId)
                 .sessionKey(sessionKey)
                 .encodedLength();
@@ -642,12 +658,14 @@ final class ParameterServerAgent implements Agent
             LOG.debug("no farewell slot free; {} to worker {} not sent", refusal, workerId);
             return;
         }
-        final int length = rejectEncoder.wrapAndApplyHeader(slot.buffer, 0)
+        final byte[] reasonBytes = WireSchema.varText(reason);
+        final int length = MessageHeaderEncoder.ENCODED_LENGTH +
+            rejectEncoder.wrapAndApplyHeader(slot.buffer, 0, headerEncoder)
             .workerId(workerId)
             .refusal(refusal)
             .correlationId(correlationId)
             .sessionKey(sessionKey)
-            .reason(reason)
+            .putReason(reasonBytes, 0, reasonBytes.length)
             .encodedLength();
         farewells.post(slot, publication, length, nowNs + farewellTimeoutNs);
     }
@@ -686,12 +704,14 @@ final class ParameterServerAgent implements Agent
             return;
         }
 
-        final int length = rejectEncoder.wrapAndApplyHeader(slot.buffer, 0)
+        final byte[] reasonBytes = WireSchema.varText(reason);
+        final int length = MessageHeaderEncoder.ENCODED_LENGTH +
+            rejectEncoder.wrapAndApplyHeader(slot.buffer, 0, headerEncoder)
             .workerId(workerId)
             .refusal(refusal)
             .correlationId(correlationId)
             .sessionKey(0)
-            .reason(reason)
+            .putReason(reasonBytes, 0, reasonBytes.length)
             .encodedLength();
         farewells.post(slot, publication, length, nowNs + farewellTimeoutNs);
     }

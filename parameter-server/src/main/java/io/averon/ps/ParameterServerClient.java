@@ -6,12 +6,14 @@ import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.exceptions.RegistrationException;
 import io.aeron.logbuffer.Header;
+import io.averon.ps.wire.FloatPayload;
+import io.averon.ps.wire.FrameGate;
 import io.averon.ps.wire.FrameStatus;
 import io.averon.ps.wire.GradientChunkEncoder;
 import io.averon.ps.wire.LeaveAckDecoder;
 import io.averon.ps.wire.LeaveAckEncoder;
 import io.averon.ps.wire.LeaveEncoder;
-import io.averon.ps.wire.MessageHeaderDecoder;
+import io.averon.ps.wire.MessageHeaderEncoder;
 import io.averon.ps.wire.ParamsChunkDecoder;
 import io.averon.ps.wire.ParamsChunkEncoder;
 import io.averon.ps.wire.Refusal;
@@ -64,7 +66,8 @@ public final class ParameterServerClient implements AutoCloseable
     private final UnsafeBuffer sendBuffer;
     private final int chunkFloats;
 
-    private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
+    private final FrameGate frames = new FrameGate();
+    private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
     private final WelcomeDecoder welcomeDecoder = new WelcomeDecoder();
     private final RejectDecoder rejectDecoder = new RejectDecoder();
     private final ParamsChunkDecoder paramsDecoder = new ParamsChunkDecoder();
@@ -88,6 +91,7 @@ public final class ParameterServerClient implements AutoCloseable
     private String refusalReason;
     private boolean leaveAcknowledged;
     private long lastParamsChunkNs;
+    private boolean incompatibleReplyReported;
 
     private boolean assembling;
     private long assemblingStep;
@@ -277,7 +281,8 @@ public final class ParameterServerClient implements AutoCloseable
         leaveAcknowledged = false;
         final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(
             Math.min(LEAVE_ACK_TIMEOUT_MS, config.connectTimeoutMs()));
-        final int length = leaveEncoder.wrapAndApplyHeader(sendBuffer, 0)
+        final int length = MessageHeaderEncoder.ENCODED_LENGTH +
+            leaveEncoder.wrapAndApplyHeader(sendBuffer, 0, headerEncoder)
             .workerId(config.workerId())
             .sessionKey(sessionKey)
             .encodedLength();
@@ -332,11 +337,12 @@ public final class ParameterServerClient implements AutoCloseable
         refusalReason = null;
         pendingCorrelationId = newCorrelationId();
 
-        final int length = registerEncoder.wrapAndApplyHeader(sendBuffer, 0)
+        final int length = MessageHeaderEncoder.ENCODED_LENGTH +
+            registerEncoder.wrapAndApplyHeader(sendBuffer, 0, headerEncoder)
             .workerId(config.workerId())
             .correlationId(pendingCorrelationId)
-            .token(tokenBytes)
-            .replyEndpoint(replyEndpointBytes)
+            .putToken(tokenBytes, 0, tokenBytes.length)
+            .putReplyEndpoint(replyEndpointBytes, 0, replyEndpointBytes.length)
             .encodedLength();
         offer(length, deadlineNs, "REGISTER");
 
@@ -374,7 +380,7 @@ public final class ParameterServerClient implements AutoCloseable
         {
             final int floatOffset = chunk * chunkFloats;
             final int floatCount = Math.min(chunkFloats, gradient.length - floatOffset);
-            final int length = gradientEncoder.wrapAndApplyHeader(sendBuffer, 0)
+            final GradientChunkEncoder encoder = gradientEncoder.wrapAndApplyHeader(sendBuffer, 0, headerEncoder)
                 .workerId(config.workerId())
                 .batchSize(batchSize)
                 .sessionKey(sessionKey)
@@ -383,8 +389,9 @@ public final class ParameterServerClient implements AutoCloseable
                 .chunkIndex(chunk)
                 .chunkCount(chunkCount)
                 .floatOffset(floatOffset)
-                .putFloats(gradient, floatOffset, floatCount)
-                .encodedLength();
+                .floatCount(floatCount);
+            FloatPayload.put(sendBuffer, encoder.limit(), gradient, floatOffset, floatCount);
+            final int length = MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength() + (floatCount << 2);
             offer(length, deadlineNs, "GRADIENT");
             if (heldStep != basis || refusal != null)
             {
@@ -502,34 +509,44 @@ public final class ParameterServerClient implements AutoCloseable
 
     private void onFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
     {
-        final FrameStatus status = headerDecoder.check(buffer, offset, length);
-        if (status != FrameStatus.OK)
+        final FrameStatus status = frames.checkHeader(buffer, offset, length);
+        if (status == FrameStatus.UNKNOWN_SCHEMA || status == FrameStatus.UNSUPPORTED_VERSION)
         {
-            LOG.debug("worker {} ignored a {} frame on its reply stream", config.workerId(), status);
+            if (incompatibleReplyReported)
+            {
+                return;
+            }
+            incompatibleReplyReported = true; // once: a peer of another release will not change its mind
+            LOG.warn("worker {} ignored a reply from {}: {}", config.workerId(), serverEndpoint,
+                WireSchema.incompatibility(frames.schemaId(), frames.version()));
+            return;
+        }
+        if (status != FrameStatus.OK || frames.checkBody() != FrameStatus.OK)
+        {
+            LOG.debug("worker {} ignored a malformed frame on its reply stream", config.workerId());
             return;
         }
 
-        switch (headerDecoder.templateId())
+        switch (frames.templateId())
         {
             case ParamsChunkEncoder.TEMPLATE_ID ->
             {
-                if (paramsDecoder.wrap(buffer, offset, length) == FrameStatus.OK && sessionKey != 0 &&
-                    paramsDecoder.sessionKey() == sessionKey)
+                if (frames.wrap(paramsDecoder).sessionKey() == sessionKey && sessionKey != 0)
                 {
                     onParamsChunk(paramsDecoder);
                 }
             }
             case WelcomeEncoder.TEMPLATE_ID ->
             {
-                if (welcomeDecoder.wrap(buffer, offset, length) == FrameStatus.OK && pendingCorrelationId != 0 &&
-                    welcomeDecoder.correlationId() == pendingCorrelationId && sessionKey == 0)
+                if (frames.wrap(welcomeDecoder).correlationId() == pendingCorrelationId && pendingCorrelationId != 0 &&
+                    sessionKey == 0)
                 {
                     onWelcome(welcomeDecoder);
                 }
             }
             case RejectEncoder.TEMPLATE_ID ->
             {
-                if (rejectDecoder.wrap(buffer, offset, length) == FrameStatus.OK && isForThisWorker(rejectDecoder))
+                if (isForThisWorker(frames.wrap(rejectDecoder)))
                 {
                     refusal = rejectDecoder.refusal();
                     refusalReason = rejectDecoder.reason();
@@ -539,14 +556,13 @@ public final class ParameterServerClient implements AutoCloseable
             }
             case LeaveAckEncoder.TEMPLATE_ID ->
             {
-                if (leaveAckDecoder.wrap(buffer, offset, length) == FrameStatus.OK && sessionKey != 0 &&
-                    leaveAckDecoder.sessionKey() == sessionKey)
+                if (frames.wrap(leaveAckDecoder).sessionKey() == sessionKey && sessionKey != 0)
                 {
                     leaveAcknowledged = true;
                 }
             }
             default -> LOG.debug("worker {} ignored template {} on its reply stream",
-                config.workerId(), headerDecoder.templateId());
+                config.workerId(), frames.templateId());
         }
     }
 
@@ -566,7 +582,7 @@ public final class ParameterServerClient implements AutoCloseable
         {
             if (parameterCount <= 0)
             {
-                refusal = Refusal.UNKNOWN;
+                refusal = Refusal.SBE_UNKNOWN;
                 refusalReason = "parameter server at " + serverEndpoint + " announced " + parameterCount +
                     " parameters";
                 return;
@@ -576,7 +592,7 @@ public final class ParameterServerClient implements AutoCloseable
         }
         else if (parameterCount != parameters.length)
         {
-            refusal = Refusal.UNKNOWN;
+            refusal = Refusal.SBE_UNKNOWN;
             refusalReason = "parameter server at " + serverEndpoint + " now serves " + parameterCount +
                 " parameters, worker " + config.workerId() + " holds " + parameters.length;
             return;
@@ -618,7 +634,7 @@ public final class ParameterServerClient implements AutoCloseable
             return;
         }
 
-        decoder.copyFloats(staging, floatOffset);
+        FloatPayload.get(frames.buffer(), decoder.limit(), staging, floatOffset, floatCount);
         nextChunk++;
         nextFloat += floatCount;
         lastParamsChunkNs = System.nanoTime();

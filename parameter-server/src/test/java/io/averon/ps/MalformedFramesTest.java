@@ -1,5 +1,6 @@
 package io.averon.ps;
 
+import io.averon.ps.wire.FloatPayload;
 import io.averon.ps.wire.GradientChunkEncoder;
 import io.averon.ps.wire.MessageHeaderEncoder;
 import io.averon.ps.wire.ParamsChunkEncoder;
@@ -43,21 +44,25 @@ class MalformedFramesTest
             // Structural defects.
             peer.buffer.putInt(0, 0x1234_5678);
             peer.send(5);                                                          // shorter than a header
-            MessageHeaderEncoder.encode(peer.buffer, 0, GradientChunkEncoder.BLOCK_LENGTH,
-                GradientChunkEncoder.TEMPLATE_ID);
+            peer.header(GradientChunkEncoder.BLOCK_LENGTH, GradientChunkEncoder.TEMPLATE_ID, WireSchema.SCHEMA_ID,
+                WireSchema.VERSION);
             peer.send(8);                                                          // header without block
             final int full = gradient(peer, 0, 1, 0, values.length, values);
             peer.send(full - 4 * 3);                                               // floats cut off
-            MessageHeaderEncoder.encode(peer.buffer, 0, GradientChunkEncoder.BLOCK_LENGTH,
-                GradientChunkEncoder.TEMPLATE_ID, WireSchema.SCHEMA_ID, 99);
-            peer.send(full);                                                       // unknown version
-            MessageHeaderEncoder.encode(peer.buffer, 0, GradientChunkEncoder.BLOCK_LENGTH,
-                GradientChunkEncoder.TEMPLATE_ID, 0x0BAD, WireSchema.VERSION);
+            // Older than the oldest version read. (A newer version is read by SBE's rules: SchemaEvolutionTest.)
+            peer.header(GradientChunkEncoder.BLOCK_LENGTH, GradientChunkEncoder.TEMPLATE_ID, WireSchema.SCHEMA_ID,
+                WireSchema.OLDEST_SUPPORTED_VERSION - 1);
+            peer.send(full);                                                       // unsupported version
+            peer.header(GradientChunkEncoder.BLOCK_LENGTH, GradientChunkEncoder.TEMPLATE_ID, 0x0BAD,
+                WireSchema.VERSION);
             peer.send(full);                                                       // foreign schema
-            MessageHeaderEncoder.encode(peer.buffer, 0, 16, 77);
+            peer.header(16, 77, WireSchema.SCHEMA_ID, WireSchema.VERSION);
             peer.send(64);                                                         // unknown template
-            peer.send(new ParamsChunkEncoder().wrapAndApplyHeader(peer.buffer, 0)
-                .step(0).parameterCount(PARAMETERS).chunkCount(1).putFloats(values, 0, 8).encodedLength());
+            final ParamsChunkEncoder params = new ParamsChunkEncoder()
+                .wrapAndApplyHeader(peer.buffer, 0, peer.headerEncoder)
+                .step(0).parameterCount(PARAMETERS).chunkCount(1).floatCount(PARAMETERS);
+            FloatPayload.put(peer.buffer, params.limit(), values, 0, PARAMETERS);
+            peer.send(MessageHeaderEncoder.ENCODED_LENGTH + params.encodedLength() + 4 * PARAMETERS);
 
             // Semantic defects from a registered member.
             peer.send(gradient(peer, 0, 1, PARAMETERS - 2, 4, values));            // offset beyond parameterCount
@@ -115,7 +120,7 @@ class MalformedFramesTest
         final int floatCount,
         final float[] values)
     {
-        return new GradientChunkEncoder().wrapAndApplyHeader(peer.buffer, 0)
+        return peer.withFloats(peer.gradient()
             .workerId(7)
             .sessionKey(peer.sessionKey)
             .step(0)
@@ -123,15 +128,12 @@ class MalformedFramesTest
             .loss(1.0)
             .chunkIndex(chunkIndex)
             .chunkCount(chunkCount)
-            .floatOffset(floatOffset)
-            .putFloats(values, 0, floatCount)
-            .encodedLength();
+            .floatOffset(floatOffset), values, 0, floatCount);
     }
 
     private static int gradientFor(final RawPeer peer, final long step, final int batchSize)
     {
-        final int length = gradient(peer, 0, 1, 0, PARAMETERS, new float[PARAMETERS]);
-        new GradientChunkEncoder().wrapAndApplyHeader(peer.buffer, 0)
+        return peer.withFloats(peer.gradient()
             .workerId(7)
             .sessionKey(peer.sessionKey)
             .step(step)
@@ -139,8 +141,6 @@ class MalformedFramesTest
             .loss(1.0)
             .chunkIndex(0)
             .chunkCount(1)
-            .floatOffset(0)
-            .putFloats(new float[PARAMETERS], 0, PARAMETERS);
-        return length;
+            .floatOffset(0), new float[PARAMETERS], 0, PARAMETERS);
     }
 }

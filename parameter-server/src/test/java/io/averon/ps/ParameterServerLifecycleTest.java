@@ -1,6 +1,5 @@
 package io.averon.ps;
 
-import io.averon.ps.wire.GradientChunkEncoder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.function.Executable;
@@ -184,9 +183,9 @@ class ParameterServerLifecycleTest
             final float[] values = new float[8];
             for (int chunk = 0; chunk < 2; chunk++)
             {
-                slow.send(new GradientChunkEncoder().wrapAndApplyHeader(slow.buffer, 0)
+                slow.send(slow.withFloats(slow.gradient()
                     .workerId(3).sessionKey(slow.sessionKey).step(0).batchSize(1).loss(1.0)
-                    .chunkIndex(chunk).chunkCount(2).floatOffset(chunk * 4).putFloats(values, 0, 4).encodedLength());
+                    .chunkIndex(chunk).chunkCount(2).floatOffset(chunk * 4), values, 0, 4));
             }
             await("late chunks rejected", 5_000, () -> server.stats().rejected(RejectReason.STALE_STEP) == 2);
             assertEquals(1, server.stats().lateGradients());

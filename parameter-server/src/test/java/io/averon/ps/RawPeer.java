@@ -4,8 +4,11 @@ import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
 import io.aeron.FragmentAssembler;
 import io.aeron.Subscription;
+import io.averon.ps.wire.FloatPayload;
+import io.averon.ps.wire.FrameGate;
 import io.averon.ps.wire.FrameStatus;
-import io.averon.ps.wire.MessageHeaderDecoder;
+import io.averon.ps.wire.GradientChunkEncoder;
+import io.averon.ps.wire.MessageHeaderEncoder;
 import io.averon.ps.wire.RegisterEncoder;
 import io.averon.ps.wire.WelcomeDecoder;
 import io.averon.ps.wire.WelcomeEncoder;
@@ -26,6 +29,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 final class RawPeer implements AutoCloseable
 {
     final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256 * 1024]);
+    final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
+    private final GradientChunkEncoder gradientEncoder = new GradientChunkEncoder();
     private final Aeron aeron;
     private final ExclusivePublication publication;
     private final Subscription replies;
@@ -45,6 +50,27 @@ final class RawPeer implements AutoCloseable
         replyEndpoint = replies.resolvedEndpoint();
     }
 
+    /** @return the gradient encoder wrapped at the start of {@link #buffer}; finish with {@link #withFloats}. */
+    GradientChunkEncoder gradient()
+    {
+        return gradientEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder);
+    }
+
+    /** Append a payload of floats to the gradient chunk being encoded; @return the frame length. */
+    int withFloats(final GradientChunkEncoder encoder, final float[] values, final int fromIndex, final int count)
+    {
+        encoder.floatCount(count);
+        FloatPayload.put(buffer, encoder.limit(), values, fromIndex, count);
+        return MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength() + count * Float.BYTES;
+    }
+
+    /** Overwrite the header at the start of {@link #buffer}, to forge foreign, old or unknown frames. */
+    void header(final int blockLength, final int templateId, final int schemaId, final int version)
+    {
+        headerEncoder.wrap(buffer, 0).blockLength(blockLength).templateId(templateId).schemaId(schemaId)
+            .version(version);
+    }
+
     void send(final int length)
     {
         final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -61,22 +87,24 @@ final class RawPeer implements AutoCloseable
     /** Register like a client would and wait for WELCOME, keeping the session key for forged frames. */
     void register(final int workerId, final String token)
     {
-        final int length = new RegisterEncoder().wrapAndApplyHeader(buffer, 0)
+        final byte[] tokenBytes = token.getBytes(StandardCharsets.UTF_8);
+        final int length = MessageHeaderEncoder.ENCODED_LENGTH +
+            new RegisterEncoder().wrapAndApplyHeader(buffer, 0, headerEncoder)
             .workerId(workerId)
             .correlationId(99)
-            .token(token.getBytes(StandardCharsets.UTF_8))
-            .replyEndpoint(replyEndpoint.getBytes(StandardCharsets.US_ASCII))
+            .putToken(tokenBytes, 0, tokenBytes.length)
+            .replyEndpoint(replyEndpoint)
             .encodedLength();
         send(length);
 
-        final MessageHeaderDecoder header = new MessageHeaderDecoder();
+        final FrameGate frames = new FrameGate();
         final WelcomeDecoder welcome = new WelcomeDecoder();
         final boolean[] welcomed = new boolean[1];
         final FragmentAssembler assembler = new FragmentAssembler((buffer, offset, frameLength, h) ->
         {
-            if (header.check(buffer, offset, frameLength) == FrameStatus.OK &&
-                header.templateId() == WelcomeEncoder.TEMPLATE_ID &&
-                welcome.wrap(buffer, offset, frameLength) == FrameStatus.OK && welcome.correlationId() == 99)
+            if (frames.checkHeader(buffer, offset, frameLength) == FrameStatus.OK &&
+                frames.templateId() == WelcomeEncoder.TEMPLATE_ID && frames.checkBody() == FrameStatus.OK &&
+                frames.wrap(welcome).correlationId() == 99)
             {
                 sessionKey = welcome.sessionKey();
                 step = welcome.step();

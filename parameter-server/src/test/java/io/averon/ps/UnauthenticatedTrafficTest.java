@@ -1,6 +1,5 @@
 package io.averon.ps;
 
-import io.averon.ps.wire.GradientChunkEncoder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -121,7 +120,7 @@ class UnauthenticatedTrafficTest
 
     private static int gradient(final RawPeer peer, final int workerId, final long sessionKey, final float[] values)
     {
-        return new GradientChunkEncoder().wrapAndApplyHeader(peer.buffer, 0)
+        return peer.withFloats(peer.gradient()
             .workerId(workerId)
             .sessionKey(sessionKey)
             .step(0)
@@ -129,8 +128,6 @@ class UnauthenticatedTrafficTest
             .loss(0.0)
             .chunkIndex(0)
             .chunkCount(1)
-            .floatOffset(0)
-            .putFloats(values, 0, values.length)
-            .encodedLength();
+            .floatOffset(0), values, 0, values.length);
     }
 }

@@ -11,14 +11,14 @@ public enum FrameStatus
     OK,
     /** Shorter than its header, block or declared variable-length data. */
     TRUNCATED,
-    /** Longer than its declared content, or a declared length is negative or absurd. */
+    /** Longer than its declared content (and not of a newer version), or a declared length is negative or absurd. */
     LENGTH_MISMATCH,
     /** Schema id is not Averon's. */
     UNKNOWN_SCHEMA,
-    /** Averon schema, but a version this build does not speak. */
+    /** Averon schema, but older than the oldest version this build reads. */
     UNSUPPORTED_VERSION,
     /** Template id unknown to this version. */
     UNKNOWN_TEMPLATE,
-    /** Known template whose declared block length differs from this version's. */
+    /** Known template whose block length is not its version's (shorter than this build's for a newer version). */
     BAD_BLOCK_LENGTH
 }

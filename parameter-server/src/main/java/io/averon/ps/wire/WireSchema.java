@@ -1,23 +1,31 @@
 package io.averon.ps.wire;
 
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
- * Constants of the single, versioned wire schema spoken between the parameter server and its clients. Every
- * message starts with an 8-byte SBE-style header (block length, template id, schema id, version), followed by a
- * fixed-length block and, for some templates, variable-length data; all numbers are little-endian. A peer rejects
- * any frame whose schema id or version it does not know, so the schema can evolve by bumping {@link #VERSION}.
+ * What the generated codecs of {@code averon-wire.xml} do not say by themselves: the streams the schema is spoken
+ * on, the range of versions this build accepts, the block length each accepted version of a template must carry, and
+ * the names used in logs. The schema id and current version come from the generated header codec, so the XML stays
+ * the one place the schema is defined.
  */
 public final class WireSchema
 {
     /** Identifies Averon frames ("AV"); anything else arriving on a stream is foreign traffic. */
-    public static final int SCHEMA_ID = 0x4156;
+    public static final int SCHEMA_ID = MessageHeaderDecoder.SCHEMA_ID;
 
-    /** The one version this build speaks. */
-    public static final int VERSION = 1;
+    /** Version this build writes; it reads any version from {@link #OLDEST_SUPPORTED_VERSION} on. */
+    public static final int VERSION = MessageHeaderDecoder.SCHEMA_VERSION;
+
+    /**
+     * Oldest version whose frames this build still reads. Newer versions are always read (SBE's rules make their
+     * extra fields and longer blocks skippable); raising this is the one way to break older peers, deliberately.
+     */
+    public static final int OLDEST_SUPPORTED_VERSION = 1;
 
     /** Byte order of every multi-byte field. */
-    public static final ByteOrder BYTE_ORDER = ByteOrder.LITTLE_ENDIAN;
+    public static final ByteOrder BYTE_ORDER = MessageHeaderDecoder.BYTE_ORDER;
 
     /** Stream on which clients publish to the server (REGISTER, GRADIENT, LEAVE). */
     public static final int REQUEST_STREAM_ID = 0x4156_0001;
@@ -25,34 +33,42 @@ public final class WireSchema
     /** Stream on which the server publishes to one client (WELCOME, REJECT, PARAMS, LEAVE_ACK). */
     public static final int REPLY_STREAM_ID = 0x4156_0002;
 
-    /** Longest header plus fixed block of the two chunk templates; a chunk's float payload follows it. */
-    public static final int MAX_CHUNK_HEADER_LENGTH =
-        MessageHeaderDecoder.LENGTH + Math.max(GradientChunkEncoder.BLOCK_LENGTH, ParamsChunkEncoder.BLOCK_LENGTH);
+    /** Header plus the longer fixed block of the two chunk templates this build writes; the payload follows it. */
+    public static final int MAX_CHUNK_HEADER_LENGTH = MessageHeaderEncoder.ENCODED_LENGTH +
+        Math.max(GradientChunkEncoder.BLOCK_LENGTH, ParamsChunkEncoder.BLOCK_LENGTH);
 
-    /** Upper bound on the length of a token or endpoint carried as variable-length data. */
-    public static final int MAX_VAR_DATA_LENGTH = 1024;
+    /** Upper bound on the length of a token, endpoint or reason carried as variable-length data. */
+    public static final int MAX_VAR_DATA_LENGTH = VarBytesEncoder.lengthMaxValue();
 
     private WireSchema()
     {
     }
 
     /**
-     * Fixed block length expected for a template, or -1 if the template id is unknown to this version.
+     * Block length a frame of a known template must declare: exactly this build's for its own version (a shorter or
+     * longer block of the same version is a forgery or a bug), at least this build's for a newer version (which may
+     * only append fields). When {@link #VERSION} moves past {@link #OLDEST_SUPPORTED_VERSION}, the block lengths of
+     * the older versions still read belong here; {@code WireSchemaTest} fails until they are.
      *
      * @param templateId from the message header.
-     * @return block length in bytes or -1.
+     * @param version    from the message header, at least {@link #OLDEST_SUPPORTED_VERSION}.
+     * @return block length in bytes, or -1 if the template id is unknown.
      */
-    public static int blockLength(final int templateId)
+    public static int blockLength(final int templateId, final int version)
     {
+        if (version < VERSION)
+        {
+            return -1; // no older version is read yet, see OLDEST_SUPPORTED_VERSION
+        }
         return switch (templateId)
         {
-            case RegisterEncoder.TEMPLATE_ID -> RegisterEncoder.BLOCK_LENGTH;
-            case WelcomeEncoder.TEMPLATE_ID -> WelcomeEncoder.BLOCK_LENGTH;
-            case RejectEncoder.TEMPLATE_ID -> RejectEncoder.BLOCK_LENGTH;
-            case GradientChunkEncoder.TEMPLATE_ID -> GradientChunkEncoder.BLOCK_LENGTH;
-            case ParamsChunkEncoder.TEMPLATE_ID -> ParamsChunkEncoder.BLOCK_LENGTH;
-            case LeaveEncoder.TEMPLATE_ID -> LeaveEncoder.BLOCK_LENGTH;
-            case LeaveAckEncoder.TEMPLATE_ID -> LeaveAckEncoder.BLOCK_LENGTH;
+            case RegisterDecoder.TEMPLATE_ID -> RegisterDecoder.BLOCK_LENGTH;
+            case WelcomeDecoder.TEMPLATE_ID -> WelcomeDecoder.BLOCK_LENGTH;
+            case RejectDecoder.TEMPLATE_ID -> RejectDecoder.BLOCK_LENGTH;
+            case GradientChunkDecoder.TEMPLATE_ID -> GradientChunkDecoder.BLOCK_LENGTH;
+            case ParamsChunkDecoder.TEMPLATE_ID -> ParamsChunkDecoder.BLOCK_LENGTH;
+            case LeaveDecoder.TEMPLATE_ID -> LeaveDecoder.BLOCK_LENGTH;
+            case LeaveAckDecoder.TEMPLATE_ID -> LeaveAckDecoder.BLOCK_LENGTH;
             default -> -1;
         };
     }
@@ -67,14 +83,42 @@ public final class WireSchema
     {
         return switch (templateId)
         {
-            case RegisterEncoder.TEMPLATE_ID -> "REGISTER";
-            case WelcomeEncoder.TEMPLATE_ID -> "WELCOME";
-            case RejectEncoder.TEMPLATE_ID -> "REJECT";
-            case GradientChunkEncoder.TEMPLATE_ID -> "GRADIENT";
-            case ParamsChunkEncoder.TEMPLATE_ID -> "PARAMS";
-            case LeaveEncoder.TEMPLATE_ID -> "LEAVE";
-            case LeaveAckEncoder.TEMPLATE_ID -> "LEAVE_ACK";
+            case RegisterDecoder.TEMPLATE_ID -> "REGISTER";
+            case WelcomeDecoder.TEMPLATE_ID -> "WELCOME";
+            case RejectDecoder.TEMPLATE_ID -> "REJECT";
+            case GradientChunkDecoder.TEMPLATE_ID -> "GRADIENT";
+            case ParamsChunkDecoder.TEMPLATE_ID -> "PARAMS";
+            case LeaveDecoder.TEMPLATE_ID -> "LEAVE";
+            case LeaveAckDecoder.TEMPLATE_ID -> "LEAVE_ACK";
             default -> "UNKNOWN";
         };
+    }
+
+    /**
+     * UTF-8 bytes of a text for a variable-length field, cut to {@link #MAX_VAR_DATA_LENGTH} bytes: reasons are
+     * built from exception messages of any length, and a generated encoder refuses a longer field by throwing.
+     *
+     * @param text to encode.
+     * @return its UTF-8 bytes, at most {@link #MAX_VAR_DATA_LENGTH} of them.
+     */
+    public static byte[] varText(final String text)
+    {
+        final byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        return bytes.length <= MAX_VAR_DATA_LENGTH ? bytes : Arrays.copyOf(bytes, MAX_VAR_DATA_LENGTH);
+    }
+
+    /**
+     * The sentence an operator reads when a peer speaks another schema or a version too old: both sides' schema ids
+     * and versions, so a mixed deployment is recognised as such and not mistaken for corruption.
+     *
+     * @param schemaId of the refused frame.
+     * @param version  of the refused frame.
+     * @return e.g. "frame of wire schema 0x0bad version 1; this build speaks schema 0x4156 versions 1 to 1".
+     */
+    public static String incompatibility(final int schemaId, final int version)
+    {
+        return "frame of wire schema 0x" + Integer.toHexString(schemaId) + " version " + version +
+            "; this build speaks schema 0x" + Integer.toHexString(SCHEMA_ID) + " versions " +
+            OLDEST_SUPPORTED_VERSION + " to " + VERSION + " (and reads newer versions of it)";
     }
 }

@@ -14,112 +14,178 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Encode/decode round trips of every frame type and the structural checks, over plain buffers (no Aeron). Frames are
- * written at a non-zero offset to catch decoders that ignore it.
+ * Round trips of every frame type through the generated codecs, the structural checks of {@link FrameGate}, and the
+ * bulk float payload, over plain buffers (no Aeron). Frames are written at a non-zero offset to catch code that
+ * ignores it; byte layouts are asserted against the version-1 layout so that today's peers keep reading them.
  */
 class WireFlyweightTest
 {
     private static final int OFFSET = 24;
+    private static final int HEADER = MessageHeaderEncoder.ENCODED_LENGTH;
     private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[4096]);
-    private final MessageHeaderDecoder header = new MessageHeaderDecoder();
+    private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
+    private final FrameGate frames = new FrameGate();
 
     @Test
     void headerIsSbeLayoutLittleEndian()
     {
-        final int length = new LeaveEncoder().wrapAndApplyHeader(buffer, OFFSET).workerId(3).sessionKey(9).encodedLength();
+        final int length = HEADER + new LeaveEncoder().wrapAndApplyHeader(buffer, OFFSET, headerEncoder)
+            .workerId(3).sessionKey(9).encodedLength();
         final ByteBuffer bytes = ByteBuffer.wrap(buffer.byteArray(), OFFSET, length).order(ByteOrder.LITTLE_ENDIAN);
-        assertEquals(LeaveEncoder.BLOCK_LENGTH, bytes.getShort());
-        assertEquals(LeaveEncoder.TEMPLATE_ID, bytes.getShort());
-        assertEquals(WireSchema.SCHEMA_ID, bytes.getShort());
-        assertEquals(WireSchema.VERSION, bytes.getShort());
+        assertEquals(16, bytes.getShort());
+        assertEquals(6, bytes.getShort());
+        assertEquals(0x4156, bytes.getShort());
+        assertEquals(1, bytes.getShort());
         assertEquals(3, bytes.getInt());
-        assertEquals(FrameStatus.OK, header.check(buffer, OFFSET, length));
+        bytes.getInt();
+        assertEquals(9, bytes.getLong());
+        assertEquals(FrameStatus.OK, frames.checkHeader(buffer, OFFSET, length));
+        assertEquals(FrameStatus.OK, frames.checkBody());
+    }
+
+    @Test
+    void versionOneBlockLengthsAndTemplateIdsAreKept()
+    {
+        assertEquals(16, RegisterEncoder.BLOCK_LENGTH);
+        assertEquals(40, WelcomeEncoder.BLOCK_LENGTH);
+        assertEquals(24, RejectEncoder.BLOCK_LENGTH);
+        assertEquals(48, GradientChunkEncoder.BLOCK_LENGTH);
+        assertEquals(40, ParamsChunkEncoder.BLOCK_LENGTH);
+        assertEquals(16, LeaveEncoder.BLOCK_LENGTH);
+        assertEquals(16, LeaveAckEncoder.BLOCK_LENGTH);
+        assertEquals(java.util.List.of(1, 2, 3, 4, 5, 6, 7), java.util.List.of(RegisterEncoder.TEMPLATE_ID, WelcomeEncoder.TEMPLATE_ID,
+            RejectEncoder.TEMPLATE_ID, GradientChunkEncoder.TEMPLATE_ID, ParamsChunkEncoder.TEMPLATE_ID,
+            LeaveEncoder.TEMPLATE_ID, LeaveAckEncoder.TEMPLATE_ID));
+        assertEquals(0x4156, WireSchema.SCHEMA_ID);
+        assertEquals(1024, WireSchema.MAX_VAR_DATA_LENGTH);
+    }
+
+    @Test
+    void everyReadVersionHasABlockLengthForEveryTemplate()
+    {
+        for (int version = WireSchema.OLDEST_SUPPORTED_VERSION; version <= WireSchema.VERSION + 1; version++)
+        {
+            for (int templateId = 1; templateId <= 7; templateId++)
+            {
+                assertTrue(WireSchema.blockLength(templateId, version) > 0,
+                    "template " + templateId + " version " + version);
+            }
+        }
     }
 
     @Test
     void registerRoundTripAndTokenComparison()
     {
-        final int length = new RegisterEncoder().wrapAndApplyHeader(buffer, OFFSET)
+        final byte[] token = "s3cret".getBytes(StandardCharsets.UTF_8);
+        final int length = HEADER + new RegisterEncoder().wrapAndApplyHeader(buffer, OFFSET, headerEncoder)
             .workerId(12)
             .correlationId(-77L)
-            .token("s3cret".getBytes(StandardCharsets.UTF_8))
-            .replyEndpoint("127.0.0.1:40123".getBytes(StandardCharsets.US_ASCII))
+            .putToken(token, 0, token.length)
+            .replyEndpoint("127.0.0.1:40123")
             .encodedLength();
-        assertEquals(8 + RegisterEncoder.BLOCK_LENGTH + 2 + 6 + 2 + 15, length);
-        assertEquals(FrameStatus.OK, header.check(buffer, OFFSET, length));
-        assertEquals(RegisterEncoder.TEMPLATE_ID, header.templateId());
+        assertEquals(8 + 16 + 2 + 6 + 2 + 15, length);
+        assertEquals(FrameStatus.OK, frames.checkHeader(buffer, OFFSET, length));
+        assertEquals(RegisterEncoder.TEMPLATE_ID, frames.templateId());
+        assertEquals(FrameStatus.OK, frames.checkBody());
 
-        final RegisterDecoder decoder = new RegisterDecoder();
-        assertEquals(FrameStatus.OK, decoder.wrap(buffer, OFFSET, length));
+        final RegisterDecoder decoder = frames.wrap(new RegisterDecoder());
         assertEquals(12, decoder.workerId());
         assertEquals(-77L, decoder.correlationId());
+        final UnsafeBuffer received = new UnsafeBuffer(new byte[0]);
+        decoder.wrapToken(received);
         assertEquals("127.0.0.1:40123", decoder.replyEndpoint());
-        assertTrue(decoder.tokenEquals("s3cret".getBytes(StandardCharsets.UTF_8)));
-        assertFalse(decoder.tokenEquals("s3cres".getBytes(StandardCharsets.UTF_8)));
-        assertFalse(decoder.tokenEquals("s3cret!".getBytes(StandardCharsets.UTF_8)));
-        assertFalse(decoder.tokenEquals("s3cre".getBytes(StandardCharsets.UTF_8)));
+        assertTrue(Tokens.matches(received, "s3cret".getBytes(StandardCharsets.UTF_8)));
+        assertFalse(Tokens.matches(received, "s3cres".getBytes(StandardCharsets.UTF_8)));
+        assertFalse(Tokens.matches(received, "s3cret!".getBytes(StandardCharsets.UTF_8)));
+        assertFalse(Tokens.matches(received, "s3cre".getBytes(StandardCharsets.UTF_8)));
 
-        assertEquals(FrameStatus.TRUNCATED, decoder.wrap(buffer, OFFSET, length - 1));
-        assertEquals(FrameStatus.LENGTH_MISMATCH, decoder.wrap(buffer, OFFSET, length + 1));
-        // A forged token length that points past the frame.
-        buffer.putShort(OFFSET + 8 + RegisterEncoder.BLOCK_LENGTH, (short)900, ByteOrder.LITTLE_ENDIAN);
-        assertEquals(FrameStatus.TRUNCATED, decoder.wrap(buffer, OFFSET, length));
-        buffer.putShort(OFFSET + 8 + RegisterEncoder.BLOCK_LENGTH, (short)60000, ByteOrder.LITTLE_ENDIAN);
-        assertEquals(FrameStatus.LENGTH_MISMATCH, decoder.wrap(buffer, OFFSET, length));
+        assertEquals(FrameStatus.OK, frames.checkHeader(buffer, OFFSET, length - 1));
+        assertEquals(FrameStatus.TRUNCATED, frames.checkBody());
+        assertEquals(FrameStatus.OK, frames.checkHeader(buffer, OFFSET, length + 1));
+        assertEquals(FrameStatus.LENGTH_MISMATCH, frames.checkBody());
+        // A forged token length that points past the frame, then one beyond the schema's bound.
+        buffer.putShort(OFFSET + 8 + 16, (short)900, ByteOrder.LITTLE_ENDIAN);
+        frames.checkHeader(buffer, OFFSET, length);
+        assertEquals(FrameStatus.TRUNCATED, frames.checkBody());
+        buffer.putShort(OFFSET + 8 + 16, (short)60000, ByteOrder.LITTLE_ENDIAN);
+        frames.checkHeader(buffer, OFFSET, length);
+        assertEquals(FrameStatus.LENGTH_MISMATCH, frames.checkBody());
     }
 
     @Test
     void welcomeRoundTrip()
     {
-        final int length = new WelcomeEncoder().wrapAndApplyHeader(buffer, OFFSET)
+        final int length = HEADER + new WelcomeEncoder().wrapAndApplyHeader(buffer, OFFSET, headerEncoder)
             .workerId(4).parameterCount(25_000_000).correlationId(5).sessionKey(0x1122334455667788L)
             .step(1234567890123L).stepDeadlineMs(30_000).encodedLength();
-        assertEquals(FrameStatus.OK, header.check(buffer, OFFSET, length));
-        final WelcomeDecoder decoder = new WelcomeDecoder();
-        assertEquals(FrameStatus.OK, decoder.wrap(buffer, OFFSET, length));
+        assertEquals(8 + 40, length);
+        assertEquals(FrameStatus.OK, frames.checkHeader(buffer, OFFSET, length));
+        assertEquals(FrameStatus.OK, frames.checkBody());
+        final WelcomeDecoder decoder = frames.wrap(new WelcomeDecoder());
         assertEquals(4, decoder.workerId());
         assertEquals(25_000_000, decoder.parameterCount());
         assertEquals(5, decoder.correlationId());
         assertEquals(0x1122334455667788L, decoder.sessionKey());
         assertEquals(1234567890123L, decoder.step());
         assertEquals(30_000, decoder.stepDeadlineMs());
-        assertEquals(FrameStatus.LENGTH_MISMATCH, decoder.wrap(buffer, OFFSET, length + 4));
+        frames.checkHeader(buffer, OFFSET, length + 4);
+        assertEquals(FrameStatus.LENGTH_MISMATCH, frames.checkBody());
     }
 
     @Test
-    void rejectRoundTripWithUtf8Reason()
+    void rejectRoundTripWithUtf8ReasonAndUnknownRefusal()
     {
         final String reason = "token rejected – übel";
-        final int length = new RejectEncoder().wrapAndApplyHeader(buffer, OFFSET)
-            .workerId(2).refusal(Refusal.EVICTED).correlationId(0).sessionKey(-5).reason(reason).encodedLength();
-        assertEquals(FrameStatus.OK, header.check(buffer, OFFSET, length));
-        final RejectDecoder decoder = new RejectDecoder();
-        assertEquals(FrameStatus.OK, decoder.wrap(buffer, OFFSET, length));
+        final byte[] reasonBytes = WireSchema.varText(reason);
+        final RejectEncoder encoder = new RejectEncoder().wrapAndApplyHeader(buffer, OFFSET, headerEncoder)
+            .workerId(2).refusal(Refusal.EVICTED).correlationId(0).sessionKey(-5)
+            .putReason(reasonBytes, 0, reasonBytes.length);
+        final int length = HEADER + encoder.encodedLength();
+        assertEquals(FrameStatus.OK, frames.checkHeader(buffer, OFFSET, length));
+        assertEquals(FrameStatus.OK, frames.checkBody());
+        final RejectDecoder decoder = frames.wrap(new RejectDecoder());
         assertEquals(2, decoder.workerId());
         assertEquals(Refusal.EVICTED, decoder.refusal());
         assertEquals(-5, decoder.sessionKey());
         assertEquals(reason, decoder.reason());
-        assertEquals(FrameStatus.TRUNCATED, decoder.wrap(buffer, OFFSET, length - 1));
-        for (final Refusal refusal : Refusal.values())
-        {
-            assertEquals(refusal, Refusal.fromCode(refusal.code()));
-        }
+        frames.checkHeader(buffer, OFFSET, length - 1);
+        assertEquals(FrameStatus.TRUNCATED, frames.checkBody());
+
+        // A refusal code a newer server may add decodes as SBE_UNKNOWN rather than throwing in the client.
+        encoder.refusal(Refusal.EVICTED);
+        buffer.putInt(OFFSET + 8 + 4, 42, ByteOrder.LITTLE_ENDIAN);
+        assertEquals(Refusal.SBE_UNKNOWN, frames.wrap(new RejectDecoder()).refusal());
+    }
+
+    @Test
+    void longReasonsAreCutToTheSchemaBound()
+    {
+        final byte[] cut = WireSchema.varText("x".repeat(5000));
+        assertEquals(WireSchema.MAX_VAR_DATA_LENGTH, cut.length);
+        final byte[] huge = new byte[WireSchema.MAX_VAR_DATA_LENGTH + 1];
+        assertThrows(IllegalStateException.class,
+            () -> new RegisterEncoder().wrapAndApplyHeader(buffer, 0, headerEncoder).putToken(huge, 0, huge.length));
     }
 
     @Test
     void gradientChunkRoundTripAndPayloadChecks()
     {
         final float[] source = { 0f, -1.5f, Float.MIN_VALUE, Float.MAX_VALUE, 3.25f, 42f };
-        final int length = new GradientChunkEncoder().wrapAndApplyHeader(buffer, OFFSET)
+        final GradientChunkEncoder encoder = new GradientChunkEncoder()
+            .wrapAndApplyHeader(buffer, OFFSET, headerEncoder)
             .workerId(9).batchSize(64).sessionKey(77).step(10).loss(0.125)
-            .chunkIndex(2).chunkCount(5).floatOffset(1000)
-            .putFloats(source, 1, 4)
-            .encodedLength();
-        assertEquals(8 + GradientChunkEncoder.BLOCK_LENGTH + 16, length);
-        assertEquals(FrameStatus.OK, header.check(buffer, OFFSET, length));
+            .chunkIndex(2).chunkCount(5).floatOffset(1000).floatCount(4);
+        FloatPayload.put(buffer, encoder.limit(), source, 1, 4);
+        final int length = HEADER + encoder.encodedLength() + 16;
+        assertEquals(8 + 48 + 16, length);
+        for (int i = 0; i < 4; i++)
+        {
+            assertEquals(source[1 + i], buffer.getFloat(OFFSET + 8 + 48 + 4 * i, ByteOrder.LITTLE_ENDIAN));
+        }
+        assertEquals(FrameStatus.OK, frames.checkHeader(buffer, OFFSET, length));
+        assertEquals(FrameStatus.OK, frames.checkBody());
 
-        final GradientChunkDecoder decoder = new GradientChunkDecoder();
-        assertEquals(FrameStatus.OK, decoder.wrap(buffer, OFFSET, length));
+        final GradientChunkDecoder decoder = frames.wrap(new GradientChunkDecoder());
         assertEquals(9, decoder.workerId());
         assertEquals(64, decoder.batchSize());
         assertEquals(77, decoder.sessionKey());
@@ -130,19 +196,49 @@ class WireFlyweightTest
         assertEquals(1000, decoder.floatOffset());
         assertEquals(4, decoder.floatCount());
         final float[] destination = new float[6];
-        assertEquals(-1, decoder.copyFiniteFloats(destination, 2));
+        assertEquals(-1, FloatPayload.getFinite(buffer, decoder.limit(), destination, 2, 4));
         assertArrayEquals(new float[] { 0, 0, -1.5f, Float.MIN_VALUE, Float.MAX_VALUE, 3.25f }, destination);
 
-        assertEquals(FrameStatus.TRUNCATED, decoder.wrap(buffer, OFFSET, length - 4));
-        assertEquals(FrameStatus.LENGTH_MISMATCH, decoder.wrap(buffer, OFFSET, length + 4));
+        frames.checkHeader(buffer, OFFSET, length - 4);
+        assertEquals(FrameStatus.TRUNCATED, frames.checkBody());
+        frames.checkHeader(buffer, OFFSET, length + 4);
+        assertEquals(FrameStatus.LENGTH_MISMATCH, frames.checkBody());
 
-        final int poisonedLength = new GradientChunkEncoder().wrapAndApplyHeader(buffer, OFFSET)
-            .putFloats(new float[] { 1f, Float.POSITIVE_INFINITY, Float.NaN }, 0, 3).encodedLength();
-        assertEquals(FrameStatus.OK, decoder.wrap(buffer, OFFSET, poisonedLength));
-        assertEquals(1, decoder.copyFiniteFloats(new float[3], 0));
+        final float[] poison = { 1f, Float.POSITIVE_INFINITY, Float.NaN };
+        FloatPayload.put(buffer, decoder.limit(), poison, 0, 3);
+        assertEquals(1, FloatPayload.getFinite(buffer, decoder.limit(), new float[3], 0, 3));
 
-        new GradientChunkEncoder().wrapAndApplyHeader(buffer, OFFSET).floatCount(-1);
-        assertEquals(FrameStatus.LENGTH_MISMATCH, decoder.wrap(buffer, OFFSET, 8 + GradientChunkEncoder.BLOCK_LENGTH));
+        encoder.floatCount(-1);
+        frames.checkHeader(buffer, OFFSET, 8 + 48);
+        assertEquals(FrameStatus.LENGTH_MISMATCH, frames.checkBody());
+    }
+
+    @Test
+    void floatPayloadKeepsEveryBitInHeapAndDirectBuffers()
+    {
+        final float[] source = new float[1000];
+        for (int i = 0; i < source.length; i++)
+        {
+            source[i] = Float.intBitsToFloat(0x7FC0_0001 + i * 7919); // NaN payloads and ordinary values alike
+        }
+        source[3] = -0.0f;
+        for (final UnsafeBuffer target : new UnsafeBuffer[] {
+            new UnsafeBuffer(new byte[5000]), new UnsafeBuffer(ByteBuffer.allocateDirect(5000)) })
+        {
+            FloatPayload.put(target, 7, source, 0, source.length);
+            for (int i = 0; i < source.length; i++)
+            {
+                assertEquals(Float.floatToRawIntBits(source[i]), target.getInt(7 + 4 * i, ByteOrder.LITTLE_ENDIAN));
+            }
+            final float[] back = new float[source.length + 2];
+            FloatPayload.get(target, 7, back, 2, source.length);
+            for (int i = 0; i < source.length; i++)
+            {
+                assertEquals(Float.floatToRawIntBits(source[i]), Float.floatToRawIntBits(back[2 + i]));
+            }
+            assertThrows(IndexOutOfBoundsException.class, () -> FloatPayload.put(target, 5000 - 8, source, 0, 3));
+            assertThrows(IndexOutOfBoundsException.class, () -> FloatPayload.get(target, 0, new float[2], 1, 2));
+        }
     }
 
     @Test
@@ -153,67 +249,85 @@ class WireFlyweightTest
         {
             source[i] = Float.intBitsToFloat(0x3F80_0000 + i);
         }
-        final int length = new ParamsChunkEncoder().wrapAndApplyHeader(buffer, OFFSET)
-            .sessionKey(-1).step(3).parameterCount(100).chunkIndex(0).chunkCount(1).floatOffset(0)
-            .putFloats(source, 0, 100).encodedLength();
-        assertEquals(FrameStatus.OK, header.check(buffer, OFFSET, length));
-        final ParamsChunkDecoder decoder = new ParamsChunkDecoder();
-        assertEquals(FrameStatus.OK, decoder.wrap(buffer, OFFSET, length));
+        final ParamsChunkEncoder encoder = new ParamsChunkEncoder().wrapAndApplyHeader(buffer, OFFSET, headerEncoder)
+            .sessionKey(-1).step(3).parameterCount(100).chunkIndex(0).chunkCount(1).floatOffset(0).floatCount(100);
+        FloatPayload.put(buffer, encoder.limit(), source, 0, 100);
+        final int length = HEADER + encoder.encodedLength() + 400;
+        assertEquals(8 + 40 + 400, length);
+        assertEquals(FrameStatus.OK, frames.checkHeader(buffer, OFFSET, length));
+        assertEquals(FrameStatus.OK, frames.checkBody());
+        final ParamsChunkDecoder decoder = frames.wrap(new ParamsChunkDecoder());
         assertEquals(-1, decoder.sessionKey());
         assertEquals(3, decoder.step());
         assertEquals(100, decoder.parameterCount());
         assertEquals(1, decoder.chunkCount());
         final float[] destination = new float[100];
-        decoder.copyFloats(destination, 0);
+        FloatPayload.get(buffer, decoder.limit(), destination, 0, decoder.floatCount());
         assertArrayEquals(source, destination);
-        assertEquals(FrameStatus.TRUNCATED, decoder.wrap(buffer, OFFSET, length - 1));
+        frames.checkHeader(buffer, OFFSET, length - 1);
+        assertEquals(FrameStatus.TRUNCATED, frames.checkBody());
     }
 
     @Test
     void leaveAndAckRoundTrip()
     {
-        int length = new LeaveEncoder().wrapAndApplyHeader(buffer, OFFSET).workerId(8).sessionKey(99).encodedLength();
-        final LeaveDecoder leave = new LeaveDecoder();
-        assertEquals(FrameStatus.OK, leave.wrap(buffer, OFFSET, length));
+        int length = HEADER + new LeaveEncoder().wrapAndApplyHeader(buffer, OFFSET, headerEncoder)
+            .workerId(8).sessionKey(99).encodedLength();
+        assertEquals(FrameStatus.OK, frames.checkHeader(buffer, OFFSET, length));
+        assertEquals(FrameStatus.OK, frames.checkBody());
+        final LeaveDecoder leave = frames.wrap(new LeaveDecoder());
         assertEquals(8, leave.workerId());
         assertEquals(99, leave.sessionKey());
 
-        length = new LeaveAckEncoder().wrapAndApplyHeader(buffer, OFFSET).workerId(8).sessionKey(98).encodedLength();
-        assertEquals(FrameStatus.OK, header.check(buffer, OFFSET, length));
-        assertEquals(LeaveAckEncoder.TEMPLATE_ID, header.templateId());
-        final LeaveAckDecoder ack = new LeaveAckDecoder();
-        assertEquals(FrameStatus.OK, ack.wrap(buffer, OFFSET, length));
-        assertEquals(98, ack.sessionKey());
+        length = HEADER + new LeaveAckEncoder().wrapAndApplyHeader(buffer, OFFSET, headerEncoder)
+            .workerId(8).sessionKey(98).encodedLength();
+        assertEquals(FrameStatus.OK, frames.checkHeader(buffer, OFFSET, length));
+        assertEquals(LeaveAckEncoder.TEMPLATE_ID, frames.templateId());
+        assertEquals(98, frames.wrap(new LeaveAckDecoder()).sessionKey());
     }
 
     @Test
     void headerCheckRejectsEveryStructuralDefect()
     {
-        assertEquals(FrameStatus.TRUNCATED, header.check(buffer, OFFSET, 7));
+        assertEquals(FrameStatus.TRUNCATED, frames.checkHeader(buffer, OFFSET, 7));
+        assertEquals(-1, frames.templateId());
 
-        MessageHeaderEncoder.encode(buffer, OFFSET, LeaveEncoder.BLOCK_LENGTH, LeaveEncoder.TEMPLATE_ID, 0x9999, 1);
-        assertEquals(FrameStatus.UNKNOWN_SCHEMA, header.check(buffer, OFFSET, 64));
+        header(16, LeaveEncoder.TEMPLATE_ID, 0x9999, 1);
+        assertEquals(FrameStatus.UNKNOWN_SCHEMA, frames.checkHeader(buffer, OFFSET, 64));
+        assertEquals(0x9999, frames.schemaId());
 
-        MessageHeaderEncoder.encode(buffer, OFFSET, LeaveEncoder.BLOCK_LENGTH, LeaveEncoder.TEMPLATE_ID,
-            WireSchema.SCHEMA_ID, WireSchema.VERSION + 1);
-        assertEquals(FrameStatus.UNSUPPORTED_VERSION, header.check(buffer, OFFSET, 64));
+        header(16, LeaveEncoder.TEMPLATE_ID, WireSchema.SCHEMA_ID, WireSchema.OLDEST_SUPPORTED_VERSION - 1);
+        assertEquals(FrameStatus.UNSUPPORTED_VERSION, frames.checkHeader(buffer, OFFSET, 64));
 
-        MessageHeaderEncoder.encode(buffer, OFFSET, 16, 200);
-        assertEquals(FrameStatus.UNKNOWN_TEMPLATE, header.check(buffer, OFFSET, 64));
+        header(16, 200, WireSchema.SCHEMA_ID, WireSchema.VERSION);
+        assertEquals(FrameStatus.UNKNOWN_TEMPLATE, frames.checkHeader(buffer, OFFSET, 64));
 
-        MessageHeaderEncoder.encode(buffer, OFFSET, 12, LeaveEncoder.TEMPLATE_ID);
-        assertEquals(FrameStatus.BAD_BLOCK_LENGTH, header.check(buffer, OFFSET, 64));
+        header(12, LeaveEncoder.TEMPLATE_ID, WireSchema.SCHEMA_ID, WireSchema.VERSION);
+        assertEquals(FrameStatus.BAD_BLOCK_LENGTH, frames.checkHeader(buffer, OFFSET, 64));
+        header(24, LeaveEncoder.TEMPLATE_ID, WireSchema.SCHEMA_ID, WireSchema.VERSION);
+        assertEquals(FrameStatus.BAD_BLOCK_LENGTH, frames.checkHeader(buffer, OFFSET, 64)); // same version: exact
+        header(12, LeaveEncoder.TEMPLATE_ID, WireSchema.SCHEMA_ID, WireSchema.VERSION + 1);
+        assertEquals(FrameStatus.BAD_BLOCK_LENGTH, frames.checkHeader(buffer, OFFSET, 64)); // newer: at least ours
+        header(24, LeaveEncoder.TEMPLATE_ID, WireSchema.SCHEMA_ID, WireSchema.VERSION + 1);
+        assertEquals(FrameStatus.OK, frames.checkHeader(buffer, OFFSET, 8 + 24));
 
-        MessageHeaderEncoder.encode(buffer, OFFSET, LeaveEncoder.BLOCK_LENGTH, LeaveEncoder.TEMPLATE_ID);
-        assertEquals(FrameStatus.TRUNCATED, header.check(buffer, OFFSET, 8 + LeaveEncoder.BLOCK_LENGTH - 1));
-        assertEquals(FrameStatus.OK, header.check(buffer, OFFSET, 8 + LeaveEncoder.BLOCK_LENGTH));
+        header(16, LeaveEncoder.TEMPLATE_ID, WireSchema.SCHEMA_ID, WireSchema.VERSION);
+        assertEquals(FrameStatus.TRUNCATED, frames.checkHeader(buffer, OFFSET, 8 + 16 - 1));
+        assertEquals(FrameStatus.OK, frames.checkHeader(buffer, OFFSET, 8 + 16));
     }
 
     @Test
-    void oversizedVarDataIsRefusedAtEncodeTime()
+    void incompatibilityNamesBothSchemasAndVersions()
     {
-        final byte[] huge = new byte[WireSchema.MAX_VAR_DATA_LENGTH + 1];
-        assertThrows(IllegalArgumentException.class,
-            () -> new RegisterEncoder().wrapAndApplyHeader(buffer, 0).token(huge));
+        final String text = WireSchema.incompatibility(0x0BAD, 3);
+        assertTrue(text.contains("schema 0xbad version 3"), text);
+        assertTrue(text.contains("schema 0x4156 versions " + WireSchema.OLDEST_SUPPORTED_VERSION + " to " +
+            WireSchema.VERSION), text);
+    }
+
+    private void header(final int blockLength, final int templateId, final int schemaId, final int version)
+    {
+        headerEncoder.wrap(buffer, OFFSET).blockLength(blockLength).templateId(templateId).schemaId(schemaId)
+            .version(version);
     }
 }
