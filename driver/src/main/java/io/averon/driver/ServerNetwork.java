@@ -20,14 +20,16 @@ public final class ServerNetwork {
     private final PortRange serverPorts;
     private final PortRange workerPorts;
     private final int mtu;
+    private final String media;
 
     private ServerNetwork(String bindHost, String advertisedHost, PortRange serverPorts, PortRange workerPorts,
-                          int mtu) {
+                          int mtu, String media) {
         this.bindHost = bindHost;
         this.advertisedHost = advertisedHost;
         this.serverPorts = serverPorts;
         this.workerPorts = workerPorts;
         this.mtu = mtu;
+        this.media = media;
     }
 
     /**
@@ -62,7 +64,8 @@ public final class ServerNetwork {
         } catch (IllegalArgumentException e) {
             throw new InputException("ps settings: " + e.getMessage());
         }
-        return new ServerNetwork(bind, advertised, serverPorts, workerPorts, mtu);
+        return new ServerNetwork(bind, advertised, serverPorts, workerPorts, mtu,
+                config.oneOf("ps.transport", "auto", "udp", "ipc"));
     }
 
     private static PortRange ports(String key, JobConfig config) {
@@ -98,7 +101,19 @@ public final class ServerNetwork {
      * @return the settings each worker's client is built with
      */
     public WorkerAssignment.Transport workerTransport(int termLength, int chunkBytes) {
-        return new WorkerAssignment.Transport(mtu, termLength, chunkBytes, workerPorts.spec());
+        return new WorkerAssignment.Transport(mtu, termLength, chunkBytes, workerPorts.spec(), media);
+    }
+
+    /**
+     * @param sharedDriver whether workers share the server's media driver (Spark local mode)
+     * @return "ipc" or "udp": what the workers of this run will use
+     */
+    public String workerMedia(boolean sharedDriver) {
+        if (media.equals("ipc") && !sharedDriver) {
+            throw new InputException("ps.transport = ipc needs the workers on the driver's media driver (Spark local "
+                    + "mode with ps.share-media-driver-in-local-mode = true); use auto or udp on a cluster");
+        }
+        return media.equals("udp") || !sharedDriver ? "udp" : "ipc";
     }
 
     /** @return address workers send to. */
@@ -113,10 +128,15 @@ public final class ServerNetwork {
 
     /**
      * @param endpoint  the started server's advertised endpoint
-     * @param serverMtu the MTU the server resolved
+     * @param serverMtu   the MTU the server resolved
+     * @param workerMedia "ipc" or "udp", from {@link #workerMedia}
      * @return one line for the run header: what an operator opens in a firewall
      */
-    public String describe(String endpoint, int serverMtu) {
+    public String describe(String endpoint, int serverMtu, String workerMedia) {
+        if (workerMedia.equals("ipc")) {
+            return "parameter server " + endpoint + ": workers over IPC (shared memory of the driver's media driver; "
+                    + "ps.transport = udp for loopback UDP)";
+        }
         return "parameter server " + endpoint + " over UDP (bound " + bindHost + ", ps.port " + serverPorts
                 + "), worker reply ports " + workerPorts + " (ps.worker-ports), mtu " + serverMtu
                 + (mtu == ParameterServerConfig.AUTO_MTU ? " (auto: fitted to the link; workers fit their own)" : "");

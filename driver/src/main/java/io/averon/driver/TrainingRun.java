@@ -144,7 +144,8 @@ public final class TrainingRun {
         try (ParameterServer server = startServer(token, parameters, startStep, rule);
              MetricsLog metrics = openRunDirectory(fs, runDir)) {
             // Ctrl-C or a SIGTERM from the cluster manager must not leave the media driver's files in /dev/shm.
-            out.println(network.describe(server.endpoint(), server.mtu()));
+            out.println(network.describe(server.endpoint(), server.mtu(),
+                    network.workerMedia(sc.isLocal() && config.flag("ps.share-media-driver-in-local-mode"))));
             Thread closeOnExit = new Thread(server::close, "averon-ps-shutdown");
             Runtime.getRuntime().addShutdownHook(closeOnExit);
             try {

@@ -8,6 +8,21 @@ package io.averon.ps;
  */
 public final class ClientConfig
 {
+    /**
+     * How the client reaches the server: over UDP, or over shared memory (Aeron IPC) when it shares the server's media
+     * driver. AUTO takes IPC exactly when {@link #aeronDirectory()} is set, since Averon points a client at a running
+     * driver only when that driver is the server's.
+     */
+    public enum Media
+    {
+        /** IPC with a shared media driver, UDP otherwise. */
+        AUTO,
+        /** Always UDP, even through a shared media driver. */
+        UDP,
+        /** Always IPC; needs the server's media driver as {@link #aeronDirectory()}. */
+        IPC
+    }
+
     /** Default time to reach the server and receive the first parameters. */
     public static final long DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
     /** Default time to wait for the parameters of a later step after sending a gradient. */
@@ -19,6 +34,7 @@ public final class ClientConfig
     private final String replyHost;
     private final String replyBindHost;
     private final PortRange replyPorts;
+    private final Media media;
     private final String aeronDirectory;
     private final long connectTimeoutMs;
     private final long responseTimeoutMs;
@@ -35,6 +51,7 @@ public final class ClientConfig
         replyHost = builder.replyHost;
         replyBindHost = builder.replyBindHost != null ? builder.replyBindHost : builder.replyHost;
         replyPorts = builder.replyPorts;
+        media = builder.media == Media.AUTO ? (builder.aeronDirectory != null ? Media.IPC : Media.UDP) : builder.media;
         aeronDirectory = builder.aeronDirectory;
         connectTimeoutMs = builder.connectTimeoutMs;
         responseTimeoutMs = builder.responseTimeoutMs;
@@ -60,6 +77,7 @@ public final class ClientConfig
             .replyHost(replyHost)
             .replyBindHost(replyBindHost)
             .replyPorts(replyPorts)
+            .media(media)
             .aeronDirectory(aeronDirectory)
             .connectTimeoutMs(connectTimeoutMs)
             .responseTimeoutMs(responseTimeoutMs)
@@ -103,6 +121,12 @@ public final class ClientConfig
     public PortRange replyPorts()
     {
         return replyPorts;
+    }
+
+    /** @return UDP or IPC, resolved from AUTO. */
+    public Media media()
+    {
+        return media;
     }
 
     /** @return existing media driver directory to use, or null to start an own driver. */
@@ -151,7 +175,7 @@ public final class ClientConfig
     public String toString()
     {
         return "ClientConfig{serverEndpoint=" + serverEndpoint + ", token=***, workerId=" + workerId +
-            ", replyHost=" + replyHost + ", replyBindHost=" + replyBindHost + ", replyPorts=" + replyPorts +
+            ", replyHost=" + replyHost + ", replyBindHost=" + replyBindHost + ", replyPorts=" + replyPorts + ", media=" + media +
             ", aeronDirectory=" + aeronDirectory +
             ", connectTimeoutMs=" + connectTimeoutMs + ", responseTimeoutMs=" + responseTimeoutMs +
             ", mtu=" + mtu + ", termLength=" + termLength + ", chunkBytes=" + chunkBytes +
@@ -169,6 +193,7 @@ public final class ClientConfig
         private String replyHost = "127.0.0.1";
         private String replyBindHost;
         private PortRange replyPorts = PortRange.EPHEMERAL;
+        private Media media = Media.AUTO;
         private String aeronDirectory;
         private long connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS;
         private long responseTimeoutMs = DEFAULT_RESPONSE_TIMEOUT_MS;
@@ -213,6 +238,13 @@ public final class ClientConfig
         public Builder replyBindHost(final String replyBindHost)
         {
             this.replyBindHost = replyBindHost;
+            return this;
+        }
+
+        /** @param media UDP, IPC, or AUTO (IPC when sharing the server's media driver). @return this */
+        public Builder media(final Media media)
+        {
+            this.media = media;
             return this;
         }
 
@@ -293,6 +325,15 @@ public final class ClientConfig
             if (aeronDirectory != null && aeronDirectory.isBlank())
             {
                 throw new IllegalArgumentException("aeronDirectory must be null or a path, was blank");
+            }
+            if (media == null)
+            {
+                throw new IllegalArgumentException("media is required (AUTO, UDP or IPC)");
+            }
+            if (media == Media.IPC && aeronDirectory == null)
+            {
+                throw new IllegalArgumentException("media IPC needs the server's media driver as aeronDirectory: " +
+                    "IPC only reaches a server on the same media driver");
             }
             if (connectTimeoutMs <= 0)
             {

@@ -63,6 +63,7 @@ final class ParameterServerAgent implements Agent
     private final Aeron aeron;
     private final UdpChannels channels;
     private final Subscription subscription;
+    private final Subscription ipcSubscription;
     private final FragmentAssembler assembler;
     private final float[] parameters;
     private final float[] meanGradient;
@@ -143,6 +144,9 @@ final class ParameterServerAgent implements Agent
         {
             throw new ParameterServerException("cannot listen on " + bindEndpoint + ": " + ex.getMessage(), ex);
         }
+        // Workers that share this media driver (Spark local mode) talk over shared memory instead of loopback UDP.
+        this.ipcSubscription = aeron.addSubscription(
+            UdpChannels.IPC_REQUESTS, WireSchema.REQUEST_STREAM_ID, null, this::onImageUnavailable);
     }
 
     @Override
@@ -164,6 +168,7 @@ final class ParameterServerAgent implements Agent
         int work = boundaryTasks.drain(boundaryTaskRunner);
         work += closedImageSessions.drain(closedImageHandler);
         work += subscription.poll(assembler, FRAGMENT_LIMIT);
+        work += ipcSubscription.poll(assembler, FRAGMENT_LIMIT);
         nowNs = clock.nanoTime();
         work += checkStep();
         work += sendFeeds();
@@ -180,6 +185,7 @@ final class ParameterServerAgent implements Agent
         }
         farewells.closeAll();
         CloseHelper.quietClose(subscription);
+        CloseHelper.quietClose(ipcSubscription);
         failPendingTasks(new ParameterServerException("parameter server at " + endpoint + " closed"));
     }
 
@@ -406,7 +412,7 @@ final class ParameterServerAgent implements Agent
                 "worker id must be >= 0, was " + workerId);
             return;
         }
-        if (!UdpChannels.isEndpoint(replyEndpoint))
+        if (!UdpChannels.isReplyEndpoint(replyEndpoint))
         {
             reject(RejectReason.BAD_ENDPOINT, RegisterEncoder.TEMPLATE_ID, workerId, "length", replyEndpoint.length());
             return;
@@ -427,7 +433,7 @@ final class ParameterServerAgent implements Agent
         try
         {
             publication = aeron.addExclusivePublication(
-                channels.publication(replyEndpoint), WireSchema.REPLY_STREAM_ID);
+                channels.publication(replyEndpoint), UdpChannels.replyStream(replyEndpoint));
         }
         catch (final RuntimeException ex)
         {
@@ -681,7 +687,7 @@ final class ParameterServerAgent implements Agent
         final Refusal refusal,
         final String reason)
     {
-        if (!UdpChannels.isEndpoint(replyEndpoint))
+        if (!UdpChannels.isReplyEndpoint(replyEndpoint))
         {
             return;
         }
@@ -695,7 +701,7 @@ final class ParameterServerAgent implements Agent
         try
         {
             publication = aeron.addExclusivePublication(
-                channels.noticePublication(replyEndpoint), WireSchema.REPLY_STREAM_ID);
+                channels.noticePublication(replyEndpoint), UdpChannels.replyStream(replyEndpoint));
         }
         catch (final RuntimeException ex)
         {

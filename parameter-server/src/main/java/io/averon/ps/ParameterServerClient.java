@@ -113,14 +113,27 @@ public final class ParameterServerClient implements AutoCloseable
         Subscription subscription = null;
         try
         {
-            subscription = config.replyPorts().bind("worker " + config.workerId() + " reply channel",
-                "ps.worker-ports", config.replyBindHost(), (port) -> transport.aeron().addSubscription(
-                    channels.subscription(config.replyBindHost() + ":" + port), WireSchema.REPLY_STREAM_ID));
-            this.subscription = subscription;
-            this.replyEndpoint = config.replyHost() + ":" + awaitReplyPort();
+            if (config.media() == ClientConfig.Media.IPC)
+            {
+                final String ipcEndpoint = UdpChannels.IPC_PREFIX + ipcReplyStream();
+                subscription = transport.aeron().addSubscription(
+                    channels.subscription(ipcEndpoint), UdpChannels.replyStream(ipcEndpoint));
+                this.subscription = subscription;
+                this.replyEndpoint = ipcEndpoint;
+                this.publication = transport.aeron().addExclusivePublication(
+                    channels.ipcRequests(), WireSchema.REQUEST_STREAM_ID);
+            }
+            else
+            {
+                subscription = config.replyPorts().bind("worker " + config.workerId() + " reply channel",
+                    "ps.worker-ports", config.replyBindHost(), (port) -> transport.aeron().addSubscription(
+                        channels.subscription(config.replyBindHost() + ":" + port), WireSchema.REPLY_STREAM_ID));
+                this.subscription = subscription;
+                this.replyEndpoint = config.replyHost() + ":" + awaitReplyPort();
+                this.publication = transport.aeron().addExclusivePublication(
+                    channels.publication(serverEndpoint), WireSchema.REQUEST_STREAM_ID);
+            }
             this.replyEndpointBytes = replyEndpoint.getBytes(StandardCharsets.US_ASCII);
-            this.publication = transport.aeron().addExclusivePublication(
-                channels.publication(serverEndpoint), WireSchema.REQUEST_STREAM_ID);
         }
         catch (final RegistrationException ex)
         {
@@ -315,6 +328,12 @@ public final class ParameterServerClient implements AutoCloseable
         final long timeoutMs = TimeUnit.NANOSECONDS.toMillis(deadlineNs - startNs);
         while (!publication.isConnected())
         {
+            if (System.nanoTime() - deadlineNs > 0 && config.media() == ClientConfig.Media.IPC)
+            {
+                throw new ServerUnreachableException("worker " + config.workerId() + " cannot reach the parameter " +
+                    "server over IPC in media driver " + transport.directory() + " within " + timeoutMs + " ms: no " +
+                    "server listens on that driver (set ps.transport = udp unless the worker shares it)");
+            }
             if (System.nanoTime() - deadlineNs > 0)
             {
                 throw new ServerUnreachableException("worker " + config.workerId() + " (replies on " +
@@ -677,6 +696,21 @@ public final class ParameterServerClient implements AutoCloseable
             }
             idleStrategy.idle();
         }
+    }
+
+    /**
+     * A stream for this client's IPC replies: random, so clients on one media driver never share one, and a stream
+     * rather than a session id, so the server's publication after a re-registration can take a fresh session.
+     */
+    private int ipcReplyStream()
+    {
+        int id;
+        do
+        {
+            id = random.nextInt();
+        }
+        while (id == 0 || id == WireSchema.REQUEST_STREAM_ID || id == WireSchema.REPLY_STREAM_ID);
+        return id;
     }
 
     private long newCorrelationId()

@@ -4,10 +4,12 @@ import io.aeron.ChannelUriStringBuilder;
 import io.averon.ps.wire.WireSchema;
 
 /**
- * Builds the Aeron UDP channel URIs of one side (server or client) from its transport settings, and validates those
- * settings and endpoints up front. Endpoints come from configuration and from REGISTER frames, so they are checked
- * against a strict host:port grammar before they are ever spliced into a URI: a forged "endpoint" carrying
- * {@code |term-length=...} must not reconfigure the server's publications.
+ * Builds the Aeron channel URIs of one side (server or client) from its transport settings, and validates those
+ * settings and endpoints up front. A reply endpoint is either UDP {@code host:port} or {@code ipc:<stream-id>} for a
+ * worker that shares the server's media driver: IPC replies to each worker go on a stream of its own, which the
+ * worker chose. Endpoints come from configuration and from REGISTER frames, so they are checked against a strict
+ * grammar before they are ever spliced into a URI: a forged "endpoint" carrying {@code |term-length=...} must not
+ * reconfigure the server's publications.
  */
 final class UdpChannels
 {
@@ -21,6 +23,9 @@ final class UdpChannels
     /** Notices (refusals to strangers) go on small, short-lived publications so they cost little. */
     static final int NOTICE_TERM_LENGTH = MIN_TERM_LENGTH;
     static final int NOTICE_MTU = 4096;
+    /** The server's request channel for workers on its own media driver. */
+    static final String IPC_REQUESTS = "aeron:ipc";
+    static final String IPC_PREFIX = "ipc:";
 
     private final int mtu;
     private final int termLength;
@@ -35,6 +40,10 @@ final class UdpChannels
 
     String subscription(final String endpoint)
     {
+        if (isIpcEndpoint(endpoint))
+        {
+            return IPC_REQUESTS;
+        }
         return new ChannelUriStringBuilder()
             .media("udp")
             .endpoint(endpoint)
@@ -45,6 +54,10 @@ final class UdpChannels
 
     String publication(final String endpoint)
     {
+        if (isIpcEndpoint(endpoint))
+        {
+            return new ChannelUriStringBuilder().media("ipc").termLength(termLength).build();
+        }
         return new ChannelUriStringBuilder()
             .media("udp")
             .endpoint(endpoint)
@@ -54,8 +67,18 @@ final class UdpChannels
             .build();
     }
 
+    /** @return the client's request publication to a server on the same media driver. */
+    String ipcRequests()
+    {
+        return new ChannelUriStringBuilder().media("ipc").termLength(termLength).build();
+    }
+
     String noticePublication(final String endpoint)
     {
+        if (isIpcEndpoint(endpoint))
+        {
+            return new ChannelUriStringBuilder().media("ipc").termLength(NOTICE_TERM_LENGTH).build();
+        }
         return new ChannelUriStringBuilder()
             .media("udp")
             .endpoint(endpoint)
@@ -147,6 +170,35 @@ final class UdpChannels
                 endpoint + "'");
         }
         return endpoint;
+    }
+
+    /** @return true for a UDP host:port or an ipc:stream-id reply endpoint. */
+    static boolean isReplyEndpoint(final String endpoint)
+    {
+        return isEndpoint(endpoint) || isIpcEndpoint(endpoint);
+    }
+
+    static boolean isIpcEndpoint(final String endpoint)
+    {
+        if (endpoint == null || !endpoint.startsWith(IPC_PREFIX) || endpoint.length() > IPC_PREFIX.length() + 11)
+        {
+            return false;
+        }
+        try
+        {
+            return Integer.parseInt(endpoint.substring(IPC_PREFIX.length())) != 0;
+        }
+        catch (final NumberFormatException ex)
+        {
+            return false;
+        }
+    }
+
+    /** @return the stream replies to this endpoint go on: the shared reply stream over UDP, the worker's own over IPC. */
+    static int replyStream(final String endpoint)
+    {
+        return isIpcEndpoint(endpoint) ? Integer.parseInt(endpoint.substring(IPC_PREFIX.length())) :
+            WireSchema.REPLY_STREAM_ID;
     }
 
     static boolean isEndpoint(final String endpoint)

@@ -97,7 +97,7 @@ class NetworkSettingsTest
         {
             // Its own type: the driver reports it as a setting to change, not as a failure.
             final NoFreePortException ex = assertThrows(NoFreePortException.class,
-                () -> ParameterServerClient.connect(clientConfig(server, 0)
+                () -> ParameterServerClient.connect(clientConfig(server, 0).media(ClientConfig.Media.UDP)
                     .replyPorts(PortRange.of(first, first + 1)).build()).close());
             assertTrue(ex.getMessage().contains(first + "-" + (first + 1)) &&
                 ex.getMessage().contains("ps.worker-ports") && ex.getMessage().contains("127.0.0.1"),
@@ -136,6 +136,44 @@ class NetworkSettingsTest
             assertFalse(ex instanceof ServerUnreachableException, "the worker did reach the server");
             assertTrue(message.contains("ps.worker-ports") && message.contains(server.endpoint()), message);
         }
+    }
+
+    @Test
+    void workersOnTheServersMediaDriverTalkOverIpcAndGetTheSameBytesAsOverUdp() throws Exception
+    {
+        final float[][] results = new float[2][];
+        for (final ClientConfig.Media media : new ClientConfig.Media[] { ClientConfig.Media.AUTO, ClientConfig.Media.UDP })
+        {
+            try (ParameterServer server = ParameterServer.start(serverConfig().host("127.0.0.1").build(),
+                    new float[] { 1, 2, 3, 4 }, 0, (p, g, b, step) -> {
+                        for (int i = 0; i < p.length; i++)
+                        {
+                            p[i] -= 0.1f * g[i];
+                        }
+                    });
+                 ParameterServerClient a = ParameterServerClient.connect(clientConfig(server, 0).media(media).build());
+                 ParameterServerClient b = ParameterServerClient.connect(clientConfig(server, 1).media(media).build()))
+            {
+                assertEquals(media == ClientConfig.Media.AUTO, a.replyEndpoint().startsWith("ipc:"),
+                    media + " -> " + a.replyEndpoint());
+                final Thread other = new Thread(() -> b.exchange(new float[] { 3, 3, 3, 3 }, 2, 0.0));
+                other.start();
+                a.exchange(new float[] { 0.5f, 1.5f, -2, 7 }, 6, 0.0);
+                other.join();
+                assertEquals(1, server.step());
+                assertArrayEquals(a.parameters(), b.parameters());
+                results[media == ClientConfig.Media.AUTO ? 0 : 1] = a.parameters().clone();
+            }
+        }
+        assertArrayEquals(results[1], results[0], "IPC and UDP carry the same bytes");
+    }
+
+    @Test
+    void ipcNeedsTheServersMediaDriver()
+    {
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> ClientConfig.builder()
+            .serverEndpoint("127.0.0.1:5").token("t").workerId(0).media(ClientConfig.Media.IPC).build());
+        assertTrue(ex.getMessage().contains("aeronDirectory"), ex.getMessage());
     }
 
     /** A block of consecutive ports free for UDP (and TCP, which nothing here needs, but keeps the probe honest). */

@@ -113,6 +113,7 @@ class SchemaEvolutionTest
                 .token(Fixtures.TOKEN)
                 .workerId(4)
                 .aeronDirectory(driver.directory())
+                .media(ClientConfig.Media.UDP)
                 .termLength(Fixtures.SMALL_TERM)
                 .chunkBytes(64 * 1024)
                 .socketBufferBytes(Fixtures.SOCKET_BUFFER)

@@ -85,6 +85,7 @@ public final class TrainingWorker {
                 .connectTimeoutMs(assignment.connectTimeoutMs())
                 .responseTimeoutMs(assignment.responseTimeoutMs())
                 .replyPorts(PortRange.parse("ps.worker-ports", transport.replyPorts()))
+                .media(ClientConfig.Media.valueOf(transport.media().toUpperCase(java.util.Locale.ROOT)))
                 .mtu(transport.mtu())
                 .termLength(transport.termLength())
                 .chunkBytes(transport.chunkBytes())

@@ -36,7 +36,9 @@ public record WorkerAssignment(String serverEndpoint, String token, String aeron
      * @param termLength Aeron term length
      * @param chunkBytes payload bytes per gradient chunk
      * @param replyPorts UDP ports the worker may bind for replies ("0", "P" or "FIRST-LAST"; ps.worker-ports)
+     * @param media      "auto", "udp" or "ipc" (ps.transport): auto takes IPC when sharing the server's media driver
      */
-    public record Transport(int mtu, int termLength, int chunkBytes, String replyPorts) implements Serializable {
+    public record Transport(int mtu, int termLength, int chunkBytes, String replyPorts, String media)
+            implements Serializable {
     }
 }
