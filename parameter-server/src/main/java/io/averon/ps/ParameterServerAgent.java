@@ -303,11 +303,6 @@ final class ParameterServerAgent implements Agent
             return;
         }
 
-        if (stepArmedNs == NOT_ARMED)
-        {
-            stepArmedNs = nowNs;
-        }
-
         final int batchSize = decoder.batchSize();
         if (batchSize <= 0)
         {
@@ -360,6 +355,12 @@ final class ParameterServerAgent implements Agent
             member.resetAssembly();
             reject(RejectReason.BAD_CHUNK, GradientChunkEncoder.TEMPLATE_ID, workerId, "floatOffset", floatOffset);
             return;
+        }
+
+        // Only a well-formed chunk starts the deadline: a malformed one must not cut the honest workers' time short.
+        if (stepArmedNs == NOT_ARMED)
+        {
+            stepArmedNs = nowNs;
         }
 
         if (!Double.isFinite(loss))

@@ -64,6 +64,9 @@ final class UdpChannels
             .endpoint(endpoint)
             .mtu(Math.min(mtu, NOTICE_MTU))
             .termLength(NOTICE_TERM_LENGTH)
+            // The same socket settings as a member's publication: a notice may still linger on the UDP socket
+            // shared with a registration from that endpoint (a refused worker id, taken again once free).
+            .socketSndbufLength(socketBufferBytes)
             .build();
     }
 

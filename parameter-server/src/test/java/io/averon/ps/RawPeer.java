@@ -7,6 +7,8 @@ import io.aeron.Subscription;
 import io.averon.ps.wire.FrameStatus;
 import io.averon.ps.wire.MessageHeaderDecoder;
 import io.averon.ps.wire.RegisterEncoder;
+import io.averon.ps.wire.RejectDecoder;
+import io.averon.ps.wire.RejectEncoder;
 import io.averon.ps.wire.WelcomeDecoder;
 import io.averon.ps.wire.WelcomeEncoder;
 import io.averon.ps.wire.WireSchema;
@@ -14,6 +16,8 @@ import org.agrona.CloseHelper;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -58,16 +62,58 @@ final class RawPeer implements AutoCloseable
         }
     }
 
-    /** Register like a client would and wait for WELCOME, keeping the session key for forged frames. */
-    void register(final int workerId, final String token)
+    /** @return "host:port" this peer's reply subscription is bound to. */
+    String replyEndpoint()
+    {
+        return replyEndpoint;
+    }
+
+    /** Send a REGISTER naming any reply endpoint, without waiting for an answer. */
+    void sendRegister(final int workerId, final String token, final String claimedReplyEndpoint, final long correlationId)
     {
         final int length = new RegisterEncoder().wrapAndApplyHeader(buffer, 0)
             .workerId(workerId)
-            .correlationId(99)
+            .correlationId(correlationId)
             .token(token.getBytes(StandardCharsets.UTF_8))
-            .replyEndpoint(replyEndpoint.getBytes(StandardCharsets.US_ASCII))
+            .replyEndpoint(claimedReplyEndpoint.getBytes(StandardCharsets.US_ASCII))
             .encodedLength();
         send(length);
+    }
+
+    /**
+     * Poll the reply subscription for a while and keep every REJECT that arrived.
+     *
+     * @return "refusal: reason" of each REJECT, in arrival order.
+     */
+    List<String> collectRejects(final long forMs)
+    {
+        final List<String> rejects = new ArrayList<>();
+        final MessageHeaderDecoder header = new MessageHeaderDecoder();
+        final RejectDecoder reject = new RejectDecoder();
+        final FragmentAssembler assembler = new FragmentAssembler((buffer, offset, frameLength, h) ->
+        {
+            if (header.check(buffer, offset, frameLength) == FrameStatus.OK &&
+                header.templateId() == RejectEncoder.TEMPLATE_ID &&
+                reject.wrap(buffer, offset, frameLength) == FrameStatus.OK)
+            {
+                rejects.add(reject.refusal() + ": " + reject.reason());
+            }
+        });
+        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(forMs);
+        while (System.nanoTime() - deadlineNs < 0)
+        {
+            if (replies.poll(assembler, 100) == 0)
+            {
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            }
+        }
+        return rejects;
+    }
+
+    /** Register like a client would and wait for WELCOME, keeping the session key for forged frames. */
+    void register(final int workerId, final String token)
+    {
+        sendRegister(workerId, token, replyEndpoint, 99);
 
         final MessageHeaderDecoder header = new MessageHeaderDecoder();
         final WelcomeDecoder welcome = new WelcomeDecoder();
