@@ -3,7 +3,6 @@ package io.averon.ps;
 import io.aeron.Aeron;
 import io.aeron.Subscription;
 import io.averon.ps.wire.WireSchema;
-import org.agrona.CloseHelper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -27,16 +26,15 @@ class ReflectionTest
     @Test
     void aBadTokenClaimingAnotherAddressGetsNothingThereAndOneAtItsOwnGetsOneRefusal()
     {
-        Aeron victimClient = null;
-        Subscription victim = null;
+        // The "victim" listens on another loopback address, as the reflection target would elsewhere. Closed before
+        // the server: an Aeron client whose media driver went away exits the JVM.
         try (ParameterServer server = ParameterServer.start(
                 serverConfig().build(), new float[PARAMETERS], 0, new Fixtures.RecordingRule(1.0f));
-            RawPeer attacker = new RawPeer(server))
+            RawPeer attacker = new RawPeer(server);
+            Aeron victimClient = Aeron.connect(new Aeron.Context().aeronDirectoryName(server.aeronDirectory()));
+            Subscription target = victimClient.addSubscription(
+                "aeron:udp?endpoint=127.0.0.2:0", WireSchema.REPLY_STREAM_ID))
         {
-            // The "victim" listens on another loopback address, as the reflection target would elsewhere.
-            victimClient = Aeron.connect(new Aeron.Context().aeronDirectoryName(server.aeronDirectory()));
-            victim = victimClient.addSubscription("aeron:udp?endpoint=127.0.0.2:0", WireSchema.REPLY_STREAM_ID);
-            final Subscription target = victim;
             await("victim bound", 5_000, () -> target.resolvedEndpoint() != null);
             final String victimEndpoint = target.resolvedEndpoint();
             assertTrue(victimEndpoint.startsWith("127.0.0.2:"), victimEndpoint);
@@ -64,10 +62,6 @@ class ReflectionTest
             assertEquals(2, stats.rejected(RejectReason.BAD_TOKEN));
             assertEquals(1, stats.refusalsWithheld());
             assertEquals(0, stats.registeredWorkers());
-        }
-        finally
-        {
-            CloseHelper.quietCloseAll(victim, victimClient);
         }
     }
 
