@@ -449,7 +449,10 @@ public final class TrainingRun {
             return null;
         }
         if (failure instanceof DivergenceException diverged) {
-            return divergence(diverged.getMessage(), diverged);
+            return divergence("training diverged at step " + diverged.step() + ": " + diverged.nonFiniteSteps()
+                    + " consecutive steps without a finite update (ps.max-non-finite-steps = "
+                    + config.positive("ps.max-non-finite-steps") + "; at step " + diverged.step() + " "
+                    + diverged.lastStepDetail() + ")", diverged);
         }
         return new IllegalStateException(failure.getMessage(), failure);
     }

@@ -12,17 +12,27 @@ public final class DivergenceException extends ParameterServerException
 
     private final long step;
     private final int nonFiniteSteps;
+    private final String lastStepDetail;
 
     /**
      * @param message        what happened, naming the step and the server.
      * @param step           the step at which the server stopped (the last non-finite one).
      * @param nonFiniteSteps consecutive steps without a finite update, ending at that step.
+     * @param lastStepDetail what went wrong at that step ("every gradient was non-finite", ...).
      */
-    public DivergenceException(final String message, final long step, final int nonFiniteSteps)
+    public DivergenceException(
+        final String message, final long step, final int nonFiniteSteps, final String lastStepDetail)
     {
         super(message);
         this.step = step;
         this.nonFiniteSteps = nonFiniteSteps;
+        this.lastStepDetail = lastStepDetail;
+    }
+
+    /** @return what went wrong at the last step: every gradient non-finite, or the update made them non-finite. */
+    public String lastStepDetail()
+    {
+        return lastStepDetail;
     }
 
     /** @return the step at which the server stopped (the last of the non-finite steps). */

@@ -694,7 +694,7 @@ final class ParameterServerAgent implements Agent
         final String reason = "training diverged at step " + completing + ": " + consecutiveNonFiniteSteps +
             " consecutive step(s) without a finite update (at step " + completing + " " + what + "); the parameter " +
             "server at " + endpoint + " stopped (maxNonFiniteSteps " + maxNonFiniteSteps + ")";
-        fail(completing, new DivergenceException(reason, completing, consecutiveNonFiniteSteps), reason);
+        fail(completing, new DivergenceException(reason, completing, consecutiveNonFiniteSteps, what), reason);
         return true;
     }
 
