@@ -416,8 +416,8 @@ final class ParameterServerAgent implements Agent
         {
             reject(RejectReason.WORKER_ID_OUT_OF_RANGE, RegisterEncoder.TEMPLATE_ID, workerId, "workerId", workerId);
             refuseStranger(replyEndpoint, workerId, correlationId, Refusal.INVALID_REGISTRATION,
-                "worker id " + workerId + " is out of range: the parameter server at " + endpoint + " accepts ids 0 to " +
-                (maxWorkers - 1) + " (maxWorkers " + maxWorkers + ")");
+                "worker id " + workerId + " is out of range: the parameter server at " + endpoint +
+                " accepts ids 0 to " + (maxWorkers - 1) + " (maxWorkers " + maxWorkers + ")");
             return;
         }
         if (!UdpChannels.isEndpoint(replyEndpoint))

@@ -69,7 +69,8 @@ final class RawPeer implements AutoCloseable
     }
 
     /** Send a REGISTER naming any reply endpoint, without waiting for an answer. */
-    void sendRegister(final int workerId, final String token, final String claimedReplyEndpoint, final long correlationId)
+    void sendRegister(
+        final int workerId, final String token, final String claimedReplyEndpoint, final long correlationId)
     {
         final int length = new RegisterEncoder().wrapAndApplyHeader(buffer, 0)
             .workerId(workerId)
