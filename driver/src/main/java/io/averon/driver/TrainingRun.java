@@ -5,10 +5,12 @@ import io.averon.driver.checkpoint.CheckpointState;
 import io.averon.driver.checkpoint.CheckpointStore;
 import io.averon.driver.config.JobConfig;
 import io.averon.driver.progress.ProgressBar;
+import io.averon.ps.DivergenceException;
 import io.averon.ps.LogBufferSpace;
 import io.averon.ps.NoFreePortException;
 import io.averon.ps.ParameterServer;
 import io.averon.ps.ParameterServerConfig;
+import io.averon.ps.ParameterServerException;
 import io.averon.ps.ServerStats;
 import io.averon.worker.ConfusionMatrix;
 import io.averon.worker.Dl4jUpdateRule;
@@ -70,6 +72,8 @@ public final class TrainingRun {
     private final Configuration hadoop;
     private final PrintStream out;
     private final ServerNetwork network;
+    /** Location of the newest checkpoint this run wrote (or resumed from); null before the first. */
+    private String lastCheckpoint;
 
     public TrainingRun(JavaSparkContext sc, JobSpec job, RunOptions options) {
         this.sc = sc;
@@ -84,6 +88,11 @@ public final class TrainingRun {
     public RunResult run() throws IOException {
         int epochs = config.positive("train.epochs");
         int batch = config.positive("train.batch-size");
+        int maxBatch = config.positive("ps.max-batch-size");
+        if (batch > maxBatch) {
+            throw new InputException("train.batch-size = " + batch + " is above ps.max-batch-size = " + maxBatch
+                    + ": the parameter server would reject every gradient; raise ps.max-batch-size");
+        }
         int configuredWorkers = config.nonNegative("train.workers");
         int workers = configuredWorkers == 0 ? sc.defaultParallelism() : configuredWorkers;
         long seed = config.longValue("train.seed");
@@ -124,6 +133,7 @@ public final class TrainingRun {
                         + "step", s.workers(), workers, startEpoch + 1);
                 stepInEpoch = 0;
             }
+            lastCheckpoint = resumed.location();
             out.printf("resuming from %s: %d epoch(s) completed, step %d (%d into epoch %d)%n", resumed.location(),
                     startEpoch, startStep, stepInEpoch, startEpoch + 1);
         }
@@ -141,7 +151,7 @@ public final class TrainingRun {
         List<EpochSummary> summaries = new ArrayList<>();
         float[] finalParameters;
         long finalStep;
-        try (ParameterServer server = startServer(token, parameters, startStep, rule);
+        try (ParameterServer server = startServer(token, workers, parameters, startStep, rule);
              MetricsLog metrics = openRunDirectory(fs, runDir)) {
             // Ctrl-C or a SIGTERM from the cluster manager must not leave the media driver's files in /dev/shm.
             out.println(network.describe(server.endpoint(), server.mtu(),
@@ -174,6 +184,7 @@ public final class TrainingRun {
                     double trainLoss = reportedSteps == 0 ? Double.NaN
                             : reports.stream().mapToDouble(WorkerReport::lossSum).sum() / reportedSteps;
                     Snapshot snapshot = snapshot(server, rule);
+                    requireFinite(snapshot);
                     ConfusionMatrix matrix = evaluation.evaluate(job.model(), snapshot.parameters, job.test(),
                             job.pipeline());
                     BadImages bad = new BadImages();
@@ -181,6 +192,7 @@ public final class TrainingRun {
                     int ready = reports.stream().mapToInt(WorkerReport::batchesReady).sum();
                     String location = checkpoints.write(new CheckpointState(epoch + 1, snapshot.step, 0, seed, workers,
                             fingerprint, config.render()), snapshot.parameters, snapshot.updaterState);
+                    lastCheckpoint = location;
                     EpochSummary summary = new EpochSummary(epoch + 1, steps, examples, seconds, examples / seconds,
                             trainLoss, matrix.accuracy(), matrix.meanLoss());
                     summaries.add(summary);
@@ -279,6 +291,13 @@ public final class TrainingRun {
                     bar.finish();
                     return reports;
                 } catch (TimeoutException pending) {
+                    RuntimeException stopped = serverFailure(server);
+                    if (stopped != null) {
+                        // The workers are being refused and would only fail one by one through Spark's retries.
+                        future.cancel(true);
+                        bar.finish();
+                        throw stopped;
+                    }
                     ServerStats stats = server.stats();
                     org.apache.spark.ExceptionFailure task = failures.first();
                     if (task != null && TaskFailures.retryCannotHelp(task, !stats.workersSeen().isEmpty())) {
@@ -303,9 +322,12 @@ public final class TrainingRun {
                     if (everySteps > 0 && stats.step() - lastCheckpointStep >= everySteps) {
                         Snapshot s = snapshot(server, rule);
                         // The epoch's last step is checkpointed as a completed epoch once the stage returns.
-                        if (s.step - epochStartStep < assignment.plan().steps(assignment.batchSize())) {
-                            checkpoints.write(new CheckpointState(epoch, s.step, s.step - epochStartStep, seed,
-                                    workers, fingerprint, config.render()), s.parameters, s.updaterState);
+                        // Non-finite parameters are no checkpoint to resume from: the server stops on them shortly.
+                        if (s.step - epochStartStep < assignment.plan().steps(assignment.batchSize())
+                                && allFinite(s.parameters)) {
+                            lastCheckpoint = checkpoints.write(new CheckpointState(epoch, s.step,
+                                    s.step - epochStartStep, seed, workers, fingerprint, config.render()),
+                                    s.parameters, s.updaterState);
                         }
                         lastCheckpointStep = s.step;
                     }
@@ -317,7 +339,8 @@ public final class TrainingRun {
             throw new IOException("interrupted while training epoch " + (epoch + 1), e);
         } catch (ExecutionException e) {
             bar.finish();
-            throw failure(e, epoch, failures);
+            RuntimeException stopped = serverFailure(server);
+            throw stopped != null ? stopped : failure(e, epoch, failures);
         } finally {
             sc.sc().removeSparkListener(failures);
         }
@@ -370,9 +393,10 @@ public final class TrainingRun {
     }
 
     /** A full ps.port range is a setting for the user to widen (or ports to free): reported as bad input. */
-    private ParameterServer startServer(String token, float[] parameters, long startStep, Dl4jUpdateRule rule) {
+    private ParameterServer startServer(String token, int workers, float[] parameters, long startStep,
+                                        Dl4jUpdateRule rule) {
         try {
-            return ParameterServer.start(serverConfig(token), parameters, startStep, rule);
+            return ParameterServer.start(serverConfig(token, workers), parameters, startStep, rule);
         } catch (NoFreePortException e) {
             throw new InputException(e.getMessage(), e);
         }
@@ -388,18 +412,73 @@ public final class TrainingRun {
         return new MetricsLog(reopen(fs, new Path(runDir, "metrics.jsonl")));
     }
 
-    private ParameterServerConfig serverConfig(String token) {
-        return network.serverConfig()
-                .token(token)
-                .stepDeadlineMs(config.millis("ps.step-deadline"))
-                .evictAfterMissedSteps(config.positive("ps.evict-after-missed-steps"))
-                .termLength((int) config.bytes("ps.term-length"))
-                .chunkBytes((int) config.bytes("ps.chunk-bytes"))
-                .build();
+    /** The server's bounds come from the run: worker ids are the barrier stage's partitions 0 .. workers-1. */
+    private ParameterServerConfig serverConfig(String token, int workers) {
+        try {
+            return network.serverConfig()
+                    .token(token)
+                    .stepDeadlineMs(config.millis("ps.step-deadline"))
+                    .evictAfterMissedSteps(config.positive("ps.evict-after-missed-steps"))
+                    .termLength((int) config.bytes("ps.term-length"))
+                    .chunkBytes((int) config.bytes("ps.chunk-bytes"))
+                    .maxWorkers(workers)
+                    .maxBatchSize(config.positive("ps.max-batch-size"))
+                    .maxNonFiniteSteps(config.positive("ps.max-non-finite-steps"))
+                    .build();
+        } catch (IllegalArgumentException e) {
+            throw new InputException("ps settings for " + workers + " workers (ps.max-batch-size, "
+                    + "ps.max-non-finite-steps): " + e.getMessage(), e);
+        }
     }
 
     private Snapshot snapshot(ParameterServer server, Dl4jUpdateRule rule) {
-        return server.atStepBoundary((params, step) -> new Snapshot(params.clone(), rule.updaterState(), step));
+        try {
+            return server.atStepBoundary((params, step) -> new Snapshot(params.clone(), rule.updaterState(), step));
+        } catch (ParameterServerException e) {
+            RuntimeException stopped = serverFailure(server);
+            throw stopped != null ? stopped : e;
+        }
+    }
+
+    /**
+     * Why the server stopped serving, as the run's error, or null while it serves. Divergence is reported as the
+     * user's to fix (a setting), naming the step, the checkpoint to go back to and the usual cause.
+     */
+    private RuntimeException serverFailure(ParameterServer server) {
+        ParameterServerException failure = server.failure();
+        if (failure == null) {
+            return null;
+        }
+        if (failure instanceof DivergenceException diverged) {
+            return divergence("training diverged at step " + diverged.step() + ": " + diverged.nonFiniteSteps()
+                    + " consecutive steps without a finite update (ps.max-non-finite-steps = "
+                    + config.positive("ps.max-non-finite-steps") + "; at step " + diverged.step() + " "
+                    + diverged.lastStepDetail() + ")", diverged);
+        }
+        return new IllegalStateException(failure.getMessage(), failure);
+    }
+
+    private InputException divergence(String what, Throwable cause) {
+        return new InputException(what + "; last checkpoint written: "
+                + (lastCheckpoint == null ? "none" : lastCheckpoint) + ". The likely cause is a learning rate too "
+                + "high for this model: lower model.learning-rate (now " + config.number("model.learning-rate")
+                + ") and train again", cause);
+    }
+
+    /** A completed epoch whose parameters are not finite has diverged, even if the server has not counted it yet. */
+    private void requireFinite(Snapshot snapshot) {
+        if (!allFinite(snapshot.parameters)) {
+            throw divergence("training diverged by step " + snapshot.step + ": the parameters are not finite", null);
+        }
+    }
+
+    private static boolean allFinite(float[] values) {
+        for (float value : values) {
+            if (!Float.isFinite(value)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private String saveModel(FileSystem fs, Path runDir, Snapshot last) throws IOException {

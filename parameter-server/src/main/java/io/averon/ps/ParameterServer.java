@@ -214,6 +214,18 @@ public final class ParameterServer implements AutoCloseable
         }
     }
 
+    /**
+     * Why the server stopped serving steps, if it did: a {@link DivergenceException} when training diverged, another
+     * {@link ParameterServerException} (with the update rule's exception as cause) when an update failed. A driver
+     * polls this to stop a run with the server's reason instead of waiting for its workers to fail one by one.
+     *
+     * @return the failure, or null while the server is serving.
+     */
+    public ParameterServerException failure()
+    {
+        return counters.failure();
+    }
+
     /** @return an immutable snapshot of the server's counters. */
     public ServerStats stats()
     {

@@ -56,6 +56,8 @@ final class ParameterServerAgent implements Agent
     private static final int BOUNDARY_TASK_CAPACITY = 64;
     private static final int CLOSED_IMAGE_CAPACITY = 1024;
     private static final long REJECTION_LOG_INTERVAL_MS = 10_000;
+    private static final int STRANGER_REFUSAL_BURST = 4;
+    private static final long STRANGER_REFUSAL_INTERVAL_MS = 250;
     private static final long MIN_FAREWELL_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(5);
     private static final long NOT_ARMED = Long.MIN_VALUE;
     private static final Comparator<WorkerSession> BY_WORKER_ID = Comparator.comparingInt((s) -> s.workerId);
@@ -70,6 +72,7 @@ final class ParameterServerAgent implements Agent
     private final UpdateRule rule;
     private final ServerCounters counters;
     private final RejectionLog rejectionLog;
+    private final RefusalBudget strangerRefusals;
     private final GradientAggregator aggregator = new GradientAggregator();
     private final Farewells farewells = new Farewells(FAREWELL_SLOTS);
     private final NanoClock clock = new SystemNanoClock();
@@ -80,6 +83,9 @@ final class ParameterServerAgent implements Agent
     private final long farewellTimeoutNs;
     private final int evictAfterMissedSteps;
     private final int chunkBytes;
+    private final int maxBatchSize;
+    private final int maxWorkers;
+    private final int maxNonFiniteSteps;
 
     private final FrameGate frames = new FrameGate();
     private final RegisterDecoder registerDecoder = new RegisterDecoder();
@@ -104,6 +110,7 @@ final class ParameterServerAgent implements Agent
     private long step;
     private long stepArmedNs = NOT_ARMED;
     private long nowNs;
+    private int consecutiveNonFiniteSteps;
     private Throwable failure;
     private String failureReason;
     private volatile Thread agentThread;
@@ -130,9 +137,13 @@ final class ParameterServerAgent implements Agent
         this.farewellTimeoutNs = Math.max(deadlineNs, MIN_FAREWELL_TIMEOUT_NS);
         this.evictAfterMissedSteps = config.evictAfterMissedSteps();
         this.chunkBytes = config.chunkBytes();
+        this.maxBatchSize = config.maxBatchSize();
+        this.maxWorkers = config.maxWorkers();
+        this.maxNonFiniteSteps = config.maxNonFiniteSteps();
         this.step = initialStep;
         this.assembler = new FragmentAssembler(this::onFragment);
         this.nowNs = clock.nanoTime();
+        this.strangerRefusals = new RefusalBudget(STRANGER_REFUSAL_BURST, STRANGER_REFUSAL_INTERVAL_MS, nowNs);
 
         final String bindEndpoint = config.bindHost() + ":" + bindPort;
         try
@@ -254,7 +265,7 @@ final class ParameterServerAgent implements Agent
         switch (frames.templateId())
         {
             case GradientChunkEncoder.TEMPLATE_ID -> onGradient(buffer, offset, length);
-            case RegisterEncoder.TEMPLATE_ID -> onRegister(buffer, offset, length);
+            case RegisterEncoder.TEMPLATE_ID -> onRegister(buffer, offset, length, header);
             case LeaveEncoder.TEMPLATE_ID -> onLeave(buffer, offset, length);
             default -> reject(RejectReason.UNEXPECTED_TYPE, frames.templateId(), -1, "length", length);
         }
@@ -278,6 +289,7 @@ final class ParameterServerAgent implements Agent
             reject(RejectReason.UNKNOWN_SESSION, GradientChunkEncoder.TEMPLATE_ID, workerId, "session", sessionKey);
             return;
         }
+        member.heard(nowNs);
         if (failure != null)
         {
             reject(RejectReason.SERVER_FAILED, GradientChunkEncoder.TEMPLATE_ID, workerId, "step", decoder.step());
@@ -309,16 +321,19 @@ final class ParameterServerAgent implements Agent
             return;
         }
 
-        if (stepArmedNs == NOT_ARMED)
-        {
-            stepArmedNs = nowNs;
-        }
-
         final int batchSize = decoder.batchSize();
         if (batchSize <= 0)
         {
             member.resetAssembly();
             reject(RejectReason.BAD_BATCH_SIZE, GradientChunkEncoder.TEMPLATE_ID, workerId, "batchSize", batchSize);
+            return;
+        }
+        if (batchSize > maxBatchSize)
+        {
+            // Bounded so that the step's global batch always fits the int the update rule takes (checked in config).
+            member.resetAssembly();
+            reject(RejectReason.BATCH_SIZE_TOO_LARGE, GradientChunkEncoder.TEMPLATE_ID, workerId, "batchSize",
+                batchSize);
             return;
         }
 
@@ -360,6 +375,12 @@ final class ParameterServerAgent implements Agent
             return;
         }
 
+        // Only a well-formed chunk starts the deadline: a malformed one must not cut the honest workers' time short.
+        if (stepArmedNs == NOT_ARMED)
+        {
+            stepArmedNs = nowNs;
+        }
+
         if (!Double.isFinite(loss))
         {
             member.abstain(step);
@@ -383,7 +404,7 @@ final class ParameterServerAgent implements Agent
         }
     }
 
-    private void onRegister(final DirectBuffer buffer, final int offset, final int length)
+    private void onRegister(final DirectBuffer buffer, final int offset, final int length, final Header header)
     {
         final RegisterDecoder decoder = frames.wrap(registerDecoder);
         final FrameStatus status = frames.checkBody();
@@ -401,8 +422,7 @@ final class ParameterServerAgent implements Agent
         {
             reject(RejectReason.BAD_TOKEN, RegisterEncoder.TEMPLATE_ID, workerId, "tokenLength",
                 receivedToken.capacity());
-            refuseStranger(replyEndpoint, workerId, correlationId, Refusal.TOKEN_REJECTED,
-                "token rejected by the parameter server at " + endpoint + " (worker " + workerId + ")");
+            refuseUnauthenticated(header, replyEndpoint, workerId, correlationId);
             return;
         }
         if (workerId < 0)
@@ -410,6 +430,14 @@ final class ParameterServerAgent implements Agent
             reject(RejectReason.BAD_WORKER_ID, RegisterEncoder.TEMPLATE_ID, workerId, "workerId", workerId);
             refuseStranger(replyEndpoint, workerId, correlationId, Refusal.INVALID_REGISTRATION,
                 "worker id must be >= 0, was " + workerId);
+            return;
+        }
+        if (workerId >= maxWorkers)
+        {
+            reject(RejectReason.WORKER_ID_OUT_OF_RANGE, RegisterEncoder.TEMPLATE_ID, workerId, "workerId", workerId);
+            refuseStranger(replyEndpoint, workerId, correlationId, Refusal.INVALID_REGISTRATION,
+                "worker id " + workerId + " is out of range: the parameter server at " + endpoint +
+                " accepts ids 0 to " + (maxWorkers - 1) + " (maxWorkers " + maxWorkers + ")");
             return;
         }
         if (!UdpChannels.isReplyEndpoint(replyEndpoint))
@@ -421,6 +449,18 @@ final class ParameterServerAgent implements Agent
         {
             reject(RejectReason.SERVER_FAILED, RegisterEncoder.TEMPLATE_ID, workerId, "step", step);
             refuseStranger(replyEndpoint, workerId, correlationId, Refusal.SERVER_FAILED, failureReason);
+            return;
+        }
+        final WorkerSession current = membersById.get(workerId);
+        if (current != null && isAlive(current))
+        {
+            final long heardMsAgo = TimeUnit.NANOSECONDS.toMillis(nowNs - current.lastHeardNs());
+            reject(RejectReason.WORKER_ID_IN_USE, RegisterEncoder.TEMPLATE_ID, workerId, "heardMsAgo", heardMsAgo);
+            refuseStranger(replyEndpoint, workerId, correlationId, Refusal.INVALID_REGISTRATION,
+                "worker id " + workerId + " is in use at the parameter server at " + endpoint + " by a live session " +
+                "(replies to " + current.replyEndpoint + ", heard from " + heardMsAgo + " ms ago); it may be taken " +
+                "over once that session leaves, is evicted, or has been silent or unreachable for the step deadline " +
+                "of " + deadlineMs + " ms");
             return;
         }
 
@@ -454,7 +494,7 @@ final class ParameterServerAgent implements Agent
         final ParameterFeed feed = new ParameterFeed(publication, parameters, chunkBytes, sessionKey, nowNs);
         feed.welcome(workerId, correlationId, deadlineMs);
         feed.restart(step, nowNs);
-        addMember(new WorkerSession(workerId, sessionKey, replyEndpoint, publication, gradient, feed));
+        addMember(new WorkerSession(workerId, sessionKey, replyEndpoint, publication, gradient, feed, nowNs));
         counters.membership(members.length, workerId);
 
         if (previous == null)
@@ -464,8 +504,8 @@ final class ParameterServerAgent implements Agent
         }
         else
         {
-            LOG.info("worker {} registered again from {} at step {} ({} members); its previous session ended",
-                workerId, replyEndpoint, step, members.length);
+            LOG.info("worker {} registered again from {} at step {} ({} members); its previous session, silent or " +
+                "unreachable, ended", workerId, replyEndpoint, step, members.length);
         }
     }
 
@@ -566,26 +606,46 @@ final class ParameterServerAgent implements Agent
         final int contributors = aggregator.collect(current, current.length, completing);
         final long globalBatchSize = aggregator.totalBatchSize();
         final long startNs = clock.nanoTime();
+        String nonFinite = null;
         if (contributors > 0)
         {
             aggregator.average(meanGradient);
             try
             {
-                rule.apply(parameters, meanGradient, Math.toIntExact(globalBatchSize), completing);
+                // maxBatchSize x maxWorkers <= Integer.MAX_VALUE (checked in config), so this cast cannot overflow.
+                rule.apply(parameters, meanGradient, (int)globalBatchSize, completing);
             }
             catch (final Throwable ex)
             {
                 aggregator.release();
-                fail(completing, ex);
+                fail(completing, ex, "parameter server at " + endpoint + " failed applying step " + completing + ": " +
+                    ex);
                 return;
+            }
+            if (!allFinite(parameters))
+            {
+                nonFinite = "the update made the parameters non-finite";
             }
         }
         else
         {
+            if (anyAbstained(current, completing))
+            {
+                nonFinite = "every gradient was non-finite";
+            }
             LOG.warn("step {} completed without any valid gradient ({} member(s)); parameters unchanged",
                 completing, current.length);
         }
         aggregator.release();
+
+        if (nonFinite == null)
+        {
+            consecutiveNonFiniteSteps = 0;
+        }
+        else if (diverged(completing, nonFinite))
+        {
+            return;
+        }
 
         step = completing + 1;
         stepArmedNs = NOT_ARMED;
@@ -636,12 +696,79 @@ final class ParameterServerAgent implements Agent
             member.missedDeadlines(), lastMissedStep, members.length);
     }
 
-    private void fail(final long failedStep, final Throwable cause)
+    /**
+     * Count a step without a finite update and stop serving once there were maxNonFiniteSteps in a row: a diverged
+     * run only burns compute, and its parameters are no longer worth publishing.
+     *
+     * @return true if the server stopped.
+     */
+    private boolean diverged(final long completing, final String what)
+    {
+        counters.nonFiniteStep();
+        consecutiveNonFiniteSteps++;
+        LOG.warn("step {} had no finite update ({}): {} of at most {} consecutive non-finite step(s)",
+            completing, what, consecutiveNonFiniteSteps, maxNonFiniteSteps);
+        if (consecutiveNonFiniteSteps < maxNonFiniteSteps)
+        {
+            return false;
+        }
+
+        final String reason = "training diverged at step " + completing + ": " + consecutiveNonFiniteSteps +
+            " consecutive step(s) without a finite update (at step " + completing + " " + what + "); the parameter " +
+            "server at " + endpoint + " stopped (maxNonFiniteSteps " + maxNonFiniteSteps + ")";
+        fail(completing, new DivergenceException(reason, completing, consecutiveNonFiniteSteps, what), reason);
+        return true;
+    }
+
+    private static boolean allFinite(final float[] values)
+    {
+        // One read pass; a sum would be cheaper to branch on but can overflow to infinity from finite values.
+        for (final float value : values)
+        {
+            if (!Float.isFinite(value))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean anyAbstained(final WorkerSession[] sessions, final long step)
+    {
+        for (final WorkerSession session : sessions)
+        {
+            if (session.isPoisoned(step))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The takeover rule: a member is alive while the server still reaches it (its reply publication is connected,
+     * so the worker's subscription is there) and it sent a frame with its session key within the step deadline.
+     */
+    private boolean isAlive(final WorkerSession member)
+    {
+        return member.publication.isConnected() && nowNs - member.lastHeardNs() < deadlineNs;
+    }
+
+    private void fail(final long failedStep, final Throwable cause, final String reason)
     {
         failure = cause;
-        failureReason = "parameter server at " + endpoint + " failed applying step " + failedStep + ": " + cause;
-        LOG.error("update rule failed at step {}; the parameter server stops serving steps and refuses its {} " +
-            "member(s)", failedStep, members.length, cause);
+        failureReason = reason;
+        counters.failed(cause instanceof ParameterServerException serverFailure ? serverFailure :
+            new ParameterServerException(reason, cause));
+        if (cause instanceof DivergenceException)
+        {
+            LOG.error("{}; refusing its {} member(s)", reason, members.length);
+        }
+        else
+        {
+            LOG.error("update rule failed at step {}; the parameter server stops serving steps and refuses its {} " +
+                "member(s)", failedStep, members.length, cause);
+        }
         for (final WorkerSession member : members)
         {
             removeMember(member);
@@ -677,10 +804,33 @@ final class ParameterServerAgent implements Agent
     }
 
     /**
+     * Answer a REGISTER with a bad token without becoming a reflector: the refusal goes only to the host the frame
+     * actually came from (the image's source address, not whatever reply endpoint the frame claims) and within a
+     * small rate budget; anything else is withheld and counted.
+     */
+    private void refuseUnauthenticated(
+        final Header header, final String replyEndpoint, final int workerId, final long correlationId)
+    {
+        final String source = header.context() instanceof Image image ? image.sourceIdentity() : null;
+        if (!UdpChannels.isSourceHost(source, replyEndpoint) || !strangerRefusals.tryAcquire(nowNs))
+        {
+            counters.refusalWithheld();
+            return;
+        }
+        if (!refuseStranger(replyEndpoint, workerId, correlationId, Refusal.TOKEN_REJECTED,
+            "token rejected by the parameter server at " + endpoint + " (worker " + workerId + ")"))
+        {
+            counters.refusalWithheld();
+        }
+    }
+
+    /**
      * Answer a registration that will not be accepted on a small, short-lived publication; if all farewell slots are
      * busy (a flood of bad registrations) stay silent rather than open more.
+     *
+     * @return true if the refusal was posted.
      */
-    private void refuseStranger(
+    private boolean refuseStranger(
         final String replyEndpoint,
         final int workerId,
         final long correlationId,
@@ -689,12 +839,12 @@ final class ParameterServerAgent implements Agent
     {
         if (!UdpChannels.isReplyEndpoint(replyEndpoint))
         {
-            return;
+            return false;
         }
         final Farewells.Slot slot = farewells.acquire();
         if (slot == null)
         {
-            return;
+            return false;
         }
 
         final ExclusivePublication publication;
@@ -707,7 +857,7 @@ final class ParameterServerAgent implements Agent
         {
             farewells.release(slot);
             LOG.debug("cannot answer registration from {}: {}", replyEndpoint, ex.toString());
-            return;
+            return false;
         }
 
         final byte[] reasonBytes = WireSchema.varText(reason);
@@ -720,6 +870,7 @@ final class ParameterServerAgent implements Agent
             .putReason(reasonBytes, 0, reasonBytes.length)
             .encodedLength();
         farewells.post(slot, publication, length, nowNs + farewellTimeoutNs);
+        return true;
     }
 
     private int sendFeeds()

@@ -26,6 +26,12 @@ public final class ParameterServerConfig
     public static final int DEFAULT_CHUNK_BYTES = 1024 * 1024;
     /** Default UDP socket buffer and receiver window; measured here to lift loopback throughput about threefold. */
     public static final int DEFAULT_SOCKET_BUFFER_BYTES = 2 * 1024 * 1024;
+    /** Default largest batch size one gradient may declare. */
+    public static final int DEFAULT_MAX_BATCH_SIZE = 1 << 20;
+    /** Default number of worker ids (0 .. n-1) the server accepts; a run passes its worker count. */
+    public static final int DEFAULT_MAX_WORKERS = 1024;
+    /** Default number of consecutive steps without a finite update after which the server declares divergence. */
+    public static final int DEFAULT_MAX_NON_FINITE_STEPS = 3;
 
     private final String bindHost;
     private final String advertisedHost;
@@ -38,6 +44,9 @@ public final class ParameterServerConfig
     private final int termLength;
     private final int chunkBytes;
     private final int socketBufferBytes;
+    private final int maxBatchSize;
+    private final int maxWorkers;
+    private final int maxNonFiniteSteps;
 
     private ParameterServerConfig(final Builder builder)
     {
@@ -54,6 +63,9 @@ public final class ParameterServerConfig
         termLength = builder.termLength;
         chunkBytes = builder.chunkBytes;
         socketBufferBytes = builder.socketBufferBytes;
+        maxBatchSize = builder.maxBatchSize;
+        maxWorkers = builder.maxWorkers;
+        maxNonFiniteSteps = builder.maxNonFiniteSteps;
     }
 
     /** @return a builder with defaults and no token. */
@@ -76,7 +88,10 @@ public final class ParameterServerConfig
             .mtu(mtu)
             .termLength(termLength)
             .chunkBytes(chunkBytes)
-            .socketBufferBytes(socketBufferBytes);
+            .socketBufferBytes(socketBufferBytes)
+            .maxBatchSize(maxBatchSize)
+            .maxWorkers(maxWorkers)
+            .maxNonFiniteSteps(maxNonFiniteSteps);
     }
 
     /** @return local address the server binds (0.0.0.0 for every interface). */
@@ -145,6 +160,24 @@ public final class ParameterServerConfig
         return socketBufferBytes;
     }
 
+    /** @return largest batch size a gradient may declare; larger ones are rejected. */
+    public int maxBatchSize()
+    {
+        return maxBatchSize;
+    }
+
+    /** @return worker ids the server accepts are 0 .. maxWorkers - 1, which also bounds its membership. */
+    public int maxWorkers()
+    {
+        return maxWorkers;
+    }
+
+    /** @return consecutive steps without a finite update after which the server stops with a divergence error. */
+    public int maxNonFiniteSteps()
+    {
+        return maxNonFiniteSteps;
+    }
+
     @Override
     public String toString()
     {
@@ -152,7 +185,9 @@ public final class ParameterServerConfig
             ", ports=" + ports + ", token=***" +
             ", stepDeadlineMs=" + stepDeadlineMs + ", evictAfterMissedSteps=" + evictAfterMissedSteps +
             ", aeronDirectory=" + aeronDirectory + ", mtu=" + mtu + ", termLength=" + termLength +
-            ", chunkBytes=" + chunkBytes + ", socketBufferBytes=" + socketBufferBytes + '}';
+            ", chunkBytes=" + chunkBytes + ", socketBufferBytes=" + socketBufferBytes +
+            ", maxBatchSize=" + maxBatchSize + ", maxWorkers=" + maxWorkers +
+            ", maxNonFiniteSteps=" + maxNonFiniteSteps + '}';
     }
 
     /**
@@ -171,6 +206,9 @@ public final class ParameterServerConfig
         private int termLength = DEFAULT_TERM_LENGTH;
         private int chunkBytes = DEFAULT_CHUNK_BYTES;
         private int socketBufferBytes = DEFAULT_SOCKET_BUFFER_BYTES;
+        private int maxBatchSize = DEFAULT_MAX_BATCH_SIZE;
+        private int maxWorkers = DEFAULT_MAX_WORKERS;
+        private int maxNonFiniteSteps = DEFAULT_MAX_NON_FINITE_STEPS;
 
         private Builder()
         {
@@ -272,6 +310,33 @@ public final class ParameterServerConfig
             return this;
         }
 
+        /** @param maxBatchSize largest batch size a gradient may declare. @return this */
+        public Builder maxBatchSize(final int maxBatchSize)
+        {
+            this.maxBatchSize = maxBatchSize;
+            return this;
+        }
+
+        /**
+         * @param maxWorkers worker ids accepted are 0 .. maxWorkers - 1 (a run passes its worker count).
+         * @return this
+         */
+        public Builder maxWorkers(final int maxWorkers)
+        {
+            this.maxWorkers = maxWorkers;
+            return this;
+        }
+
+        /**
+         * @param maxNonFiniteSteps consecutive steps without a finite update before divergence stops the server.
+         * @return this
+         */
+        public Builder maxNonFiniteSteps(final int maxNonFiniteSteps)
+        {
+            this.maxNonFiniteSteps = maxNonFiniteSteps;
+            return this;
+        }
+
         /**
          * @return the validated configuration.
          * @throws IllegalArgumentException naming the first invalid key.
@@ -291,6 +356,24 @@ public final class ParameterServerConfig
             if (aeronDirectory != null && aeronDirectory.isBlank())
             {
                 throw new IllegalArgumentException("aeronDirectory must be null or a path, was blank");
+            }
+            if (maxBatchSize < 1)
+            {
+                throw new IllegalArgumentException("maxBatchSize must be >= 1, was " + maxBatchSize);
+            }
+            if (maxWorkers < 1)
+            {
+                throw new IllegalArgumentException("maxWorkers must be >= 1, was " + maxWorkers);
+            }
+            // The update rule takes the step's global batch as an int: the bounds guarantee it can never overflow.
+            if ((long)maxBatchSize * maxWorkers > Integer.MAX_VALUE)
+            {
+                throw new IllegalArgumentException("maxBatchSize x maxWorkers must be at most " + Integer.MAX_VALUE +
+                    " (the largest global batch), was " + maxBatchSize + " x " + maxWorkers + ": lower maxBatchSize");
+            }
+            if (maxNonFiniteSteps < 1)
+            {
+                throw new IllegalArgumentException("maxNonFiniteSteps must be >= 1, was " + maxNonFiniteSteps);
             }
             UdpChannels.validate(mtu == AUTO_MTU ? LinkMtu.SAFE_DEFAULT : mtu, termLength, chunkBytes,
                 socketBufferBytes);

@@ -25,6 +25,10 @@ public enum RejectReason
     BAD_TOKEN,
     /** REGISTER with a negative worker id. */
     BAD_WORKER_ID,
+    /** REGISTER with a worker id at or above the server's {@code maxWorkers} (the run's worker count). */
+    WORKER_ID_OUT_OF_RANGE,
+    /** REGISTER with the id of a member whose session is alive (see the README's rule); it is not replaced. */
+    WORKER_ID_IN_USE,
     /** REGISTER whose reply endpoint is not a plain host:port. */
     BAD_ENDPOINT,
     /** GRADIENT or LEAVE from a worker that is not registered or with a wrong session key. */
@@ -37,6 +41,8 @@ public enum RejectReason
     DUPLICATE_GRADIENT,
     /** GRADIENT with batch size zero or negative. */
     BAD_BATCH_SIZE,
+    /** GRADIENT declaring a batch size above the server's {@code maxBatchSize}. */
+    BATCH_SIZE_TOO_LARGE,
     /** GRADIENT chunk out of sequence, or chunk count/batch size/loss changing between chunks. */
     BAD_CHUNK,
     /** GRADIENT chunk whose offset or size falls outside the parameters, or whose chunks do not cover them. */

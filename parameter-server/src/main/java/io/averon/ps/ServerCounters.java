@@ -22,7 +22,9 @@ final class ServerCounters
     private static final int EVICTIONS = 4;
     private static final int REJECTED_MESSAGES = 5;
     private static final int STALLED_SENDS = 6;
-    private static final int COUNTER_COUNT = 7;
+    private static final int NON_FINITE_STEPS = 7;
+    private static final int REFUSALS_WITHHELD = 8;
+    private static final int COUNTER_COUNT = 9;
 
     private final AtomicLongArray counters = new AtomicLongArray(COUNTER_COUNT);
     private final AtomicLongArray rejectedByReason = new AtomicLongArray(REASONS.length);
@@ -31,6 +33,7 @@ final class ServerCounters
     private volatile double lastStepLoss = Double.NaN;
     private volatile int registeredWorkers;
     private volatile Set<Integer> workersSeen = Set.of();
+    private volatile ParameterServerException failure;
 
     ServerCounters(final long initialStep)
     {
@@ -75,6 +78,26 @@ final class ServerCounters
     void stalledSend()
     {
         increment(STALLED_SENDS, 1);
+    }
+
+    void nonFiniteStep()
+    {
+        increment(NON_FINITE_STEPS, 1);
+    }
+
+    void refusalWithheld()
+    {
+        increment(REFUSALS_WITHHELD, 1);
+    }
+
+    void failed(final ParameterServerException failure)
+    {
+        this.failure = failure;
+    }
+
+    ParameterServerException failure()
+    {
+        return failure;
     }
 
     void rejected(final RejectReason reason)
@@ -127,7 +150,9 @@ final class ServerCounters
             counters.get(REJECTED_MESSAGES),
             Collections.unmodifiableMap(byReason),
             workersSeen,
-            counters.get(STALLED_SENDS));
+            counters.get(STALLED_SENDS),
+            counters.get(NON_FINITE_STEPS),
+            counters.get(REFUSALS_WITHHELD));
     }
 
     private void increment(final int index, final long delta)

@@ -22,6 +22,10 @@ import java.util.Set;
  * @param workersSeen       ids of every worker that ever registered successfully.
  * @param stalledSends      times a worker's publication stayed back-pressured or disconnected past the step
  *                          deadline while the server was sending to it (the server keeps trying without blocking).
+ * @param nonFiniteSteps    steps without a finite update: every answer was non-finite, or the update made the
+ *                          parameters non-finite.
+ * @param refusalsWithheld  REGISTERs with a bad token left unanswered: their claimed reply host was not the frame's
+ *                          source, or the refusal rate limit was spent.
  */
 public record ServerStats(
     long step,
@@ -35,7 +39,9 @@ public record ServerStats(
     long rejectedMessages,
     Map<String, Long> rejectedByReason,
     Set<Integer> workersSeen,
-    long stalledSends)
+    long stalledSends,
+    long nonFiniteSteps,
+    long refusalsWithheld)
 {
     /**
      * @param reason reject reason.

@@ -3,6 +3,9 @@ package io.averon.ps;
 import io.aeron.ChannelUriStringBuilder;
 import io.averon.ps.wire.WireSchema;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+
 /**
  * Builds the Aeron channel URIs of one side (server or client) from its transport settings, and validates those
  * settings and endpoints up front. A reply endpoint is either UDP {@code host:port} or {@code ipc:<stream-id>} for a
@@ -84,6 +87,9 @@ final class UdpChannels
             .endpoint(endpoint)
             .mtu(Math.min(mtu, NOTICE_MTU))
             .termLength(NOTICE_TERM_LENGTH)
+            // The same socket settings as a member's publication: a notice may still linger on the UDP socket
+            // shared with a registration from that endpoint (a refused worker id, taken again once free).
+            .socketSndbufLength(socketBufferBytes)
             .build();
     }
 
@@ -248,6 +254,46 @@ final class UdpChannels
     static String unbracketed(final String host)
     {
         return host.length() > 2 && host.charAt(0) == '[' ? host.substring(1, host.length() - 1) : host;
+    }
+
+    /**
+     * Whether an endpoint names the host a frame came from. Only address literals can match: resolving a name would
+     * block the caller (the server's agent), and a sender that reports a name simply goes unanswered.
+     *
+     * @param sourceIdentity Aeron's identity of the image the frame arrived on ("ip:port", "[ipv6]:port").
+     * @param endpoint       "host:port" the sender claims.
+     * @return true if the endpoint's host is the source's address.
+     */
+    static boolean isSourceHost(final String sourceIdentity, final String endpoint)
+    {
+        if (IPC_REQUESTS.equals(sourceIdentity))
+        {
+            // A process on the server's own media driver: an IPC reply reaches it and nobody else.
+            return isIpcEndpoint(endpoint);
+        }
+        if (sourceIdentity == null || sourceIdentity.lastIndexOf(':') <= 0 || !isEndpoint(endpoint))
+        {
+            return false;
+        }
+        final String source = unbracketed(host(sourceIdentity));
+        final String claimed = unbracketed(host(endpoint));
+        if (source.equals(claimed))
+        {
+            return true;
+        }
+        // IPv6 literals have several spellings (::1, 0:0:0:0:0:0:0:1); parsing a literal does no name lookup.
+        if (claimed.indexOf(':') < 0 || source.indexOf(':') < 0)
+        {
+            return false;
+        }
+        try
+        {
+            return InetAddress.getByName(claimed).equals(InetAddress.getByName(source));
+        }
+        catch (final UnknownHostException ex)
+        {
+            return false;
+        }
     }
 
     /** @return true for an address that means "every interface": it can be bound, never advertised. */

@@ -31,6 +31,7 @@ final class WorkerSession
     private int contributedBatchSize;
     private double contributedLoss;
     private int missedDeadlines;
+    private long lastHeardNs;
 
     WorkerSession(
         final int workerId,
@@ -38,14 +39,27 @@ final class WorkerSession
         final String replyEndpoint,
         final ExclusivePublication publication,
         final float[] gradient,
-        final ParameterFeed feed)
+        final ParameterFeed feed,
+        final long registeredNs)
     {
+        this.lastHeardNs = registeredNs;
         this.workerId = workerId;
         this.sessionKey = sessionKey;
         this.replyEndpoint = replyEndpoint;
         this.publication = publication;
         this.gradient = gradient;
         this.feed = feed;
+    }
+
+    /** A frame carrying this session's key arrived: the session is in use (see the takeover rule in the README). */
+    void heard(final long nowNs)
+    {
+        lastHeardNs = nowNs;
+    }
+
+    long lastHeardNs()
+    {
+        return lastHeardNs;
     }
 
     void beginAssembly(final long step, final int chunkCount, final int batchSize, final double loss)

@@ -10,6 +10,8 @@ import io.averon.ps.wire.FrameStatus;
 import io.averon.ps.wire.GradientChunkEncoder;
 import io.averon.ps.wire.MessageHeaderEncoder;
 import io.averon.ps.wire.RegisterEncoder;
+import io.averon.ps.wire.RejectDecoder;
+import io.averon.ps.wire.RejectEncoder;
 import io.averon.ps.wire.WelcomeDecoder;
 import io.averon.ps.wire.WelcomeEncoder;
 import io.averon.ps.wire.WireSchema;
@@ -17,6 +19,8 @@ import org.agrona.CloseHelper;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -84,18 +88,64 @@ final class RawPeer implements AutoCloseable
         }
     }
 
-    /** Register like a client would and wait for WELCOME, keeping the session key for forged frames. */
-    void register(final int workerId, final String token)
+    /** @return "host:port" this peer's reply subscription is bound to. */
+    String replyEndpoint()
+    {
+        return replyEndpoint;
+    }
+
+    /** Send a REGISTER naming any reply endpoint, without waiting for an answer. */
+    void sendRegister(
+        final int workerId, final String token, final String claimedReplyEndpoint, final long correlationId)
     {
         final byte[] tokenBytes = token.getBytes(StandardCharsets.UTF_8);
         final int length = MessageHeaderEncoder.ENCODED_LENGTH +
             new RegisterEncoder().wrapAndApplyHeader(buffer, 0, headerEncoder)
             .workerId(workerId)
-            .correlationId(99)
+            .correlationId(correlationId)
             .putToken(tokenBytes, 0, tokenBytes.length)
-            .replyEndpoint(replyEndpoint)
+            .replyEndpoint(claimedReplyEndpoint)
             .encodedLength();
         send(length);
+    }
+
+    /**
+     * Poll the reply subscription for a while and keep every REJECT that arrived.
+     *
+     * @return "refusal: reason" of each REJECT, in arrival order.
+     */
+    List<String> collectRejects(final long forMs)
+    {
+        final List<String> rejects = new ArrayList<>();
+        final FrameGate frames = new FrameGate();
+        final RejectDecoder reject = new RejectDecoder();
+        final FragmentAssembler assembler = new FragmentAssembler((buffer, offset, frameLength, h) ->
+        {
+            if (frames.checkHeader(buffer, offset, frameLength) == FrameStatus.OK &&
+                frames.templateId() == RejectEncoder.TEMPLATE_ID)
+            {
+                frames.wrap(reject);
+                if (frames.checkBody() == FrameStatus.OK)
+                {
+                    rejects.add(reject.refusal() + ": " + reject.reason());
+                }
+            }
+        });
+        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(forMs);
+        while (System.nanoTime() - deadlineNs < 0)
+        {
+            if (replies.poll(assembler, 100) == 0)
+            {
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            }
+        }
+        return rejects;
+    }
+
+    /** Register like a client would and wait for WELCOME, keeping the session key for forged frames. */
+    void register(final int workerId, final String token)
+    {
+        sendRegister(workerId, token, replyEndpoint, 99);
 
         final FrameGate frames = new FrameGate();
         final WelcomeDecoder welcome = new WelcomeDecoder();
