@@ -44,13 +44,14 @@ class BadClusterSetupIT {
     /**
      * One training invocation with the given extra arguments (later ones win). The server and reply ports default to
      * ephemeral here so the cases neither collide with other Averon runs on this machine (the default ranges
-     * 40000-40199) nor trip the check that ps.port and ps.worker-ports do not overlap.
+     * 40000-40199) nor trip the check that ps.port and ps.worker-ports do not overlap. Workers use UDP as on a
+     * cluster: in local mode they would otherwise talk to the server over IPC, where addresses and ports play no part.
      */
     private Invocation train(String... extra) {
         List<String> a = new ArrayList<>(List.of("train", "fashion-mnist-lenet", "--master", "local[2]",
                 "--workers", "2", "--run-dir", run().toString(),
                 "--set", "dataset.train-limit=256", "--set", "dataset.test-limit=64", "--set", "train.epochs=1",
-                "--set", "ps.port=0", "--set", "ps.worker-ports=0"));
+                "--set", "ps.port=0", "--set", "ps.worker-ports=0", "--set", "ps.transport=udp"));
         a.addAll(Arrays.asList(extra));
         return Invocation.of(a.toArray(String[]::new));
     }
