@@ -57,8 +57,8 @@ class FrameFuzzIT
     @Test
     void fuzzedFramesChangeNothingInTrainingCannotStopTheServerAndAreAllCounted() throws Exception
     {
-        final long seed = Long.getLong("averon.fuzz.seed", DEFAULT_SEED);
-        final long frames = Long.getLong("averon.fuzz.frames", DEFAULT_FRAMES);
+        final long seed = longProperty("averon.fuzz.seed", DEFAULT_SEED);
+        final long frames = longProperty("averon.fuzz.frames", DEFAULT_FRAMES);
         System.out.println("FrameFuzzIT: seed " + seed + ", " + frames + " frames (reproduce with -Daveron.fuzz.seed=" +
             seed + " -Daveron.fuzz.frames=" + frames + ")");
 
@@ -100,6 +100,13 @@ class FrameFuzzIT
         assertEquals(0, fuzzed.stats.droppedFromStep());
     }
 
+    /** Unlike Long.getLong, a value that does not parse fails instead of silently running the default. */
+    private static long longProperty(final String name, final long defaultValue)
+    {
+        final String value = System.getProperty(name);
+        return value == null || value.isBlank() ? defaultValue : Long.decode(value.trim());
+    }
+
     /** One run: frames == 0 trains without the rogue and fuzzer. */
     private static Result train(final long seed, final long frames) throws Exception
     {
@@ -129,7 +136,7 @@ class FrameFuzzIT
                 if (rogue != null)
                 {
                     rogue.register(ROGUE_ID, Fixtures.TOKEN);
-                    fuzzer = new FrameFuzzer(rogue, server, ROGUE_ID, CHUNK_BYTES / Float.BYTES, seed, frames);
+                    fuzzer = new FrameFuzzer(rogue, server, ROGUE_ID, CHUNK_BYTES / Float.BYTES, seed, frames, STEPS);
                 }
                 for (int w = 0; w < WORKERS; w++)
                 {

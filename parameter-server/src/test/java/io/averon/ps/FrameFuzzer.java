@@ -25,8 +25,13 @@ import java.util.concurrent.locks.LockSupport;
  * it) or uncertain (only the rogue's own session can get past the session check, and whether such a frame is
  * counted depends on timing, e.g. the rest of a gradient the rogue already abstained from is dropped silently).
  * Nothing it sends can legitimately change training: the real workers' session keys are never known to it, and
- * every gradient it builds has a NaN loss and an all-NaN payload, so the rogue's session can at most abstain from a
- * step, which the server's mean ignores. A peer that knows a real worker's session key could forge that worker's
+ * the payload of every gradient chunk it builds is taken from an array whose last value is NaN at the last
+ * parameter index. A gradient completes only with a chunk that ends at the last parameter, and a single mutated
+ * field cannot make a chunk built for another slice claim that end while it is the last chunk, so the rogue's session
+ * can at most abstain from a step (which the server's mean ignores), never contribute to it. The rogue abstains
+ * from each step once that step's share of the frames went out, so that for most of the step its own chunks reach
+ * the server's deepest checks (chunk order, offsets, batch size) instead of being refused as the rest of an
+ * abstained gradient. A peer that knows a real worker's session key could forge that worker's
  * gradients undetectably; that is what issue 8 item 4's per-frame MACs are for, and this fuzzer does not try it.
  */
 final class FrameFuzzer implements Runnable
@@ -67,11 +72,11 @@ final class FrameFuzzer implements Runnable
     private final int parameters;
     private final int chunkFloats;
     private final long frames;
+    private final int steps;
     private final SplittableRandom random;
     private final AtomicLong sent = new AtomicLong();
     private final Tally tally = new Tally();
-    private final float[] nanPayload;
-    private final float[] finitePayload;
+    private final float[] payload;
     private final byte[][] replay = new byte[REPLAY_SLOTS][];
     private final boolean[] replayKnown = new boolean[REPLAY_SLOTS];
     private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[256 * 1024]);
@@ -94,7 +99,8 @@ final class FrameFuzzer implements Runnable
         final int rogueId,
         final int chunkFloats,
         final long seed,
-        final long frames)
+        final long frames,
+        final int steps)
     {
         this.peer = peer;
         this.server = server;
@@ -102,14 +108,14 @@ final class FrameFuzzer implements Runnable
         this.parameters = server.parameterCount();
         this.chunkFloats = chunkFloats;
         this.frames = frames;
+        this.steps = steps;
         this.random = new SplittableRandom(seed);
-        this.nanPayload = new float[parameters];
-        Arrays.fill(nanPayload, Float.NaN);
-        this.finitePayload = new float[parameters];
+        this.payload = new float[parameters];
         for (int i = 0; i < parameters; i++)
         {
-            finitePayload[i] = (float)random.nextDouble(-1, 1);
+            payload[i] = (float)random.nextDouble(-1, 1);
         }
+        payload[parameters - 1] = Float.NaN; // see the class comment: no gradient of the fuzzer can complete finite
     }
 
     /** @return frames of the fuzz sent so far (the rogue's step abstentions not included). */
@@ -140,15 +146,15 @@ final class FrameFuzzer implements Runnable
         final long startNs = System.nanoTime();
         try
         {
-            for (long i = 0; i < frames; i++)
+            long iteration = 0;
+            while (sent.get() < frames)
             {
-                abstainIfNewStep();
-                if ((i & 255) == 0)
+                abstainWhenStepWindowEnds();
+                if ((iteration++ & 255) == 0)
                 {
                     peer.drainReplies();
                 }
                 sendOne();
-                sent.lazySet(i + 1);
             }
             tally.nanos = System.nanoTime() - startNs;
         }
@@ -159,27 +165,34 @@ final class FrameFuzzer implements Runnable
         // The workers may still be on their last steps: the rogue is a member, so it must keep answering them.
         while (!stop && !Thread.currentThread().isInterrupted())
         {
-            abstainIfNewStep();
+            abstainWhenStepWindowEnds();
             peer.drainReplies();
             LockSupport.parkNanos(200_000);
         }
     }
 
     /**
-     * The rogue is a member, so each step waits for it: answer every new step with a NaN gradient (abstaining, which
-     * the server's mean ignores) rather than make the honest workers wait for the step deadline.
+     * The rogue is a member, so each step waits for it: once the step's share of the frames went out (or all of
+     * them), answer it with a gradient ending in NaN (abstaining, which the server's mean ignores) rather than make
+     * the honest workers wait for the step deadline.
      */
-    private void abstainIfNewStep()
+    private void abstainWhenStepWindowEnds()
     {
         final long step = server.step();
-        if (step != abstainedStep)
+        if (step != abstainedStep && (finishedSending() || sent.get() >= frames * Math.min(step + 1, steps) / steps))
         {
             abstainedStep = step;
             final int length = gradientFrame(rogueId, peer.sessionKey, step, 1 + random.nextInt(16), 0, 1, 0,
                 parameters);
-            send(length, false);
             tally.abstentions++;
+            tally.uncertain++;
+            peer.send(length);
         }
+    }
+
+    private boolean finishedSending()
+    {
+        return sent.get() >= frames;
     }
 
     private void sendOne()
@@ -252,9 +265,11 @@ final class FrameFuzzer implements Runnable
             case GradientChunkEncoder.TEMPLATE_ID ->
             {
                 final boolean rogue = random.nextInt(3) == 0;
-                final int chunk = random.nextInt(chunkCount());
+                final long gradientStep = nearStep(step);
+                // The rogue's own last chunk of the current step would end its step early (an abstention).
+                final int chunk = random.nextInt(rogue && gradientStep == step ? chunkCount() - 1 : chunkCount());
                 length = gradientFrame(rogue ? rogueId : forgedId, rogue ? peer.sessionKey : forgedKey,
-                    nearStep(step), 1 + random.nextInt(16), chunk, chunkCount(), chunk * chunkFloats,
+                    gradientStep, 1 + random.nextInt(16), chunk, chunkCount(), chunk * chunkFloats,
                     chunkSize(chunk));
                 intFields = new int[] { 0, 4, 32, 36, 40 };
                 longFields = new int[] { 8, 16 };
@@ -297,7 +312,7 @@ final class FrameFuzzer implements Runnable
                 final ParamsChunkEncoder encoder = params.wrapAndApplyHeader(peer.buffer, 0, header)
                     .sessionKey(forgedKey).step(step).parameterCount(parameters).chunkIndex(0).chunkCount(1)
                     .floatOffset(0).floatCount(parameters);
-                FloatPayload.put(peer.buffer, encoder.limit(), finitePayload, 0, parameters);
+                FloatPayload.put(peer.buffer, encoder.limit(), payload, 0, parameters);
                 length = HEADER + encoder.encodedLength() + parameters * Float.BYTES;
                 intFields = new int[] { 16, 20, 24, 28 };
                 longFields = new int[] { 0, 8 };
@@ -449,6 +464,10 @@ final class FrameFuzzer implements Runnable
                 // in order, but with one chunk cut short below
             }
         }
+        if (rogue && step == server.step() && order.length > 1)
+        {
+            order = withoutLast(order, count - 1); // the rogue's last chunk would end its step early
+        }
         final int cut = random.nextInt(order.length);
         for (int i = 0; i < order.length; i++)
         {
@@ -551,12 +570,12 @@ final class FrameFuzzer implements Runnable
             .batchSize(batchSize)
             .sessionKey(sessionKey)
             .step(step)
-            .loss(Double.NaN)
+            .loss(loss(chunkCount))
             .chunkIndex(chunkIndex)
             .chunkCount(chunkCount)
             .floatOffset(floatOffset)
             .floatCount(floatCount);
-        FloatPayload.put(peer.buffer, encoder.limit(), nanPayload, 0, floatCount);
+        FloatPayload.put(peer.buffer, encoder.limit(), payload, floatOffset, floatCount);
         return HEADER + encoder.encodedLength() + floatCount * Float.BYTES;
     }
 
@@ -573,8 +592,15 @@ final class FrameFuzzer implements Runnable
         replayKnown[slot] = known;
     }
 
+    /** One loss per gradient shape, so that chunks of one sequence agree on it as the server requires. */
+    private static double loss(final int chunkCount)
+    {
+        return 0.5 + chunkCount;
+    }
+
     private void send(final int length, final boolean known)
     {
+        sent.lazySet(sent.get() + 1);
         if (known)
         {
             tally.known++;
@@ -684,6 +710,11 @@ final class FrameFuzzer implements Runnable
             values[i] = values[j];
             values[j] = t;
         }
+    }
+
+    private static int[] withoutLast(final int[] values, final int last)
+    {
+        return Arrays.stream(values).filter((chunk) -> chunk != last).toArray();
     }
 
     private int[] dropOne(final int[] values)
