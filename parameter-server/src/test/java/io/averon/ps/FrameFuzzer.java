@@ -243,7 +243,8 @@ final class FrameFuzzer implements Runnable
     /** A well-formed frame of any message type from a forged or the rogue's identity, with one thing wrong. */
     private void mutatedFrame()
     {
-        final int template = 1 + random.nextInt(7);
+        // GRADIENT has the most fields and the deepest checks: weighted up.
+        final int template = random.nextInt(10) < 4 ? GradientChunkEncoder.TEMPLATE_ID : 1 + random.nextInt(7);
         final long step = server.step();
         int length;
         int[] intFields = {};
@@ -264,10 +265,11 @@ final class FrameFuzzer implements Runnable
             }
             case GradientChunkEncoder.TEMPLATE_ID ->
             {
-                final boolean rogue = random.nextInt(3) == 0;
+                final boolean rogue = random.nextBoolean();
                 final long gradientStep = nearStep(step);
-                // The rogue's own last chunk of the current step would end its step early (an abstention).
-                final int chunk = random.nextInt(rogue && gradientStep == step ? chunkCount() - 1 : chunkCount());
+                // The rogue's own last chunk would end its step early (an abstention), now or, mutated or replayed,
+                // in a later step; only the abstention at the end of each step's window carries one.
+                final int chunk = random.nextInt(rogue ? chunkCount() - 1 : chunkCount());
                 length = gradientFrame(rogue ? rogueId : forgedId, rogue ? peer.sessionKey : forgedKey,
                     gradientStep, 1 + random.nextInt(16), chunk, chunkCount(), chunk * chunkFloats,
                     chunkSize(chunk));
@@ -380,7 +382,16 @@ final class FrameFuzzer implements Runnable
             else
             {
                 final int at = HEADER + doubleFields[choice - intFields.length - longFields.length];
-                peer.buffer.putDouble(at, pickDouble(), WireSchema.BYTE_ORDER);
+                // A non-finite loss from the rogue would end its step early (an abstention), cutting short the
+                // window in which its chunks reach the deeper checks; forged identities get every value.
+                final boolean rogue = peer.buffer.getInt(HEADER, WireSchema.BYTE_ORDER) == rogueId &&
+                    peer.buffer.getLong(HEADER + 8, WireSchema.BYTE_ORDER) == peer.sessionKey;
+                double value = pickDouble();
+                while (rogue && !Double.isFinite(value))
+                {
+                    value = pickDouble();
+                }
+                peer.buffer.putDouble(at, value, WireSchema.BYTE_ORDER);
             }
         }
 
@@ -464,7 +475,7 @@ final class FrameFuzzer implements Runnable
                 // in order, but with one chunk cut short below
             }
         }
-        if (rogue && step == server.step() && order.length > 1)
+        if (rogue && order.length > 1)
         {
             order = withoutLast(order, count - 1); // the rogue's last chunk would end its step early
         }
