@@ -22,17 +22,17 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * A seeded generator of hostile frames, sent through one {@link RawPeer} that is itself a registered member (the
  * "rogue"), while real workers train. Every frame it sends is either known to be rejected (the server must count
- * it) or uncertain (only the rogue's own session can get past the session check, and whether such a frame is
- * counted depends on timing, e.g. the rest of a gradient the rogue already abstained from is dropped silently).
- * Nothing it sends can legitimately change training: the real workers' session keys are never known to it, and
- * the payload of every gradient chunk it builds is taken from an array whose last value is NaN at the last
- * parameter index. A gradient completes only with a chunk that ends at the last parameter, and a single mutated
- * field cannot make a chunk built for another slice claim that end while it is the last chunk, so the rogue's session
- * can at most abstain from a step (which the server's mean ignores), never contribute to it. The rogue abstains
- * from each step once that step's share of the frames went out, so that for most of the step its own chunks reach
- * the server's deepest checks (chunk order, offsets, batch size) instead of being refused as the rest of an
- * abstained gradient. A peer that knows a real worker's session key could forge that worker's
- * gradients undetectably; that is what issue 8 item 4's per-frame MACs are for, and this fuzzer does not try it.
+ * it) or uncertain: only the rogue's own session gets past the session check, and whether one of its chunks is
+ * taken into the gradient being assembled or rejected depends on what the server received before it.
+ * Nothing it sends can legitimately change training: the real workers' session keys are never known to it, and the
+ * payload of every gradient chunk it builds is cut from one array that holds NaN at the last parameter index. A
+ * gradient completes only with a chunk that ends at the last parameter, and a single mutated field cannot make a
+ * chunk built for another slice claim that end while it is the last chunk, so the rogue's session can at most
+ * abstain from a step (which the server's mean ignores), never contribute to it. The rogue abstains from each step
+ * once that step's share of the frames went out, so that for most of the step its own chunks reach the server's
+ * deepest checks (chunk order, offsets, batch size). A peer that knew a real worker's session key could forge that
+ * worker's gradients undetectably; that is what issue 8 item 4's per-frame MACs are for, and this fuzzer does not
+ * try it.
  */
 final class FrameFuzzer implements Runnable
 {
@@ -405,9 +405,9 @@ final class FrameFuzzer implements Runnable
     /**
      * Whether a frame whose only defect may be semantic is certain to be rejected, read from its final bytes. Also
      * enforces the rule that keeps forged frames harmless: the rogue's own identity only ever appears in a GRADIENT
-     * (whose NaN loss and payload can at most make it abstain); a mutation that produced it in a LEAVE would end the
-     * rogue's session, and a valid-token REGISTER for a real worker's id could take that worker over if it were
-     * ever silent for the step deadline, so both are redirected.
+     * (whose payload ends in NaN, so it can at most make the rogue abstain); a mutation that produced it in a LEAVE
+     * would end the rogue's session, and a valid-token REGISTER for a real worker's id could take that worker over if
+     * it were ever silent for the step deadline, so both are redirected.
      */
     private boolean isKnownBad(final int template)
     {
