@@ -297,9 +297,12 @@ final class ParameterServerAgent implements Agent
         }
 
         final long gradientStep = decoder.step();
-        if (member.isPoisoned(gradientStep))
+        if (gradientStep == step && member.isPoisoned(step))
         {
-            return; // the rest of a gradient already rejected and counted for a non-finite value
+            // The rest of a gradient refused for a non-finite value: each of its frames is counted, as every other
+            // rejected frame is. Only the current step: a chunk of an older one is STALE_STEP like any late chunk.
+            reject(RejectReason.NON_FINITE, GradientChunkEncoder.TEMPLATE_ID, workerId, "step", step);
+            return;
         }
         if (gradientStep < step)
         {

@@ -47,7 +47,7 @@ public enum RejectReason
     BAD_CHUNK,
     /** GRADIENT chunk whose offset or size falls outside the parameters, or whose chunks do not cover them. */
     OFFSET_OUT_OF_RANGE,
-    /** GRADIENT containing NaN or infinity (in the floats or the loss). */
+    /** GRADIENT containing NaN or infinity (in the floats or the loss), and each later chunk of it in that step. */
     NON_FINITE,
     /** Any frame after the server stopped serving because an update failed. */
     SERVER_FAILED

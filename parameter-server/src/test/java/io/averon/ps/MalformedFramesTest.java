@@ -112,6 +112,40 @@ class MalformedFramesTest
         Fixtures.assertDirectoryGone(directory);
     }
 
+    /**
+     * Every rejected frame is counted once (RejectReason's contract), also around a gradient already refused for a
+     * non-finite value: its later chunks in the same step, its chunks arriving after the step completed, and a step of
+     * Long.MIN_VALUE from a member that never abstained (the session's "no step" sentinel). FrameFuzzIT's accounting
+     * rests on this; before, the server dropped all three silently.
+     */
+    @Test
+    void framesAroundANonFiniteGradientAreEachCounted() throws Exception
+    {
+        final Fixtures.RecordingRule rule = new Fixtures.RecordingRule(1.0f);
+        try (ParameterServer server = ParameterServer.start(
+                serverConfig().stepDeadlineMs(DEADLINE_MS).build(), new float[PARAMETERS], 0, rule);
+            RawPeer peer = new RawPeer(server);
+            ParameterServerClient client = ParameterServerClient.connect(clientConfig(server, 1).build()))
+        {
+            peer.register(7, Fixtures.TOKEN);
+            final float[] values = { 1, Float.NaN, 3, 4, 5, 6, 7, 8 };
+
+            peer.send(gradientFor(peer, Long.MIN_VALUE, 2));                      // never abstained: STALE_STEP
+            await("sentinel step counted", 5_000, () -> server.stats().rejectedMessages() == 1);
+            peer.send(gradient(peer, 0, 2, 0, 4, values));                         // NaN: the peer abstains
+            final int secondChunk = gradient(peer, 1, 2, 4, 4, values);
+            peer.send(secondChunk);                                                // rest of it: NON_FINITE too
+            await("both chunks counted", 5_000, () -> server.stats().rejected(RejectReason.NON_FINITE) == 2);
+
+            assertEquals(1, client.exchange(new float[PARAMETERS], 1, 1.0));
+            peer.send(secondChunk);                                                // after the step: STALE_STEP
+            await("late chunk counted", 5_000, () -> server.stats().rejected(RejectReason.STALE_STEP) == 2);
+            final ServerStats stats = server.stats();
+            assertEquals(4, stats.rejectedMessages(), stats.rejectedByReason().toString());
+            assertEquals(1, stats.gradientsAccepted());
+        }
+    }
+
     private static int gradient(
         final RawPeer peer,
         final int chunkIndex,

@@ -8,6 +8,7 @@ import io.averon.ps.wire.FloatPayload;
 import io.averon.ps.wire.FrameGate;
 import io.averon.ps.wire.FrameStatus;
 import io.averon.ps.wire.GradientChunkEncoder;
+import io.averon.ps.wire.LeaveEncoder;
 import io.averon.ps.wire.MessageHeaderEncoder;
 import io.averon.ps.wire.RegisterEncoder;
 import io.averon.ps.wire.RejectDecoder;
@@ -167,6 +168,21 @@ final class RawPeer implements AutoCloseable
             return welcomed[0];
         });
         assertTrue(sessionKey != 0);
+    }
+
+    /** Discard whatever the server sent this peer, so that its feed to the peer is never back-pressured. */
+    int drainReplies()
+    {
+        return replies.poll((buffer, offset, length, header) -> { }, 256);
+    }
+
+    /** Send a LEAVE for this peer's own session (the way its registration is ended cleanly). */
+    void leave(final int workerId)
+    {
+        send(MessageHeaderEncoder.ENCODED_LENGTH + new LeaveEncoder().wrapAndApplyHeader(buffer, 0, headerEncoder)
+            .workerId(workerId)
+            .sessionKey(sessionKey)
+            .encodedLength());
     }
 
     @Override
