@@ -2,7 +2,6 @@ package io.averon.ps;
 
 import io.aeron.ExclusivePublication;
 import io.aeron.Publication;
-import io.averon.ps.wire.FloatPayload;
 import io.averon.ps.wire.MessageHeaderEncoder;
 import io.averon.ps.wire.ParamsChunkEncoder;
 import io.averon.ps.wire.WelcomeEncoder;
@@ -13,15 +12,16 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * The server's outbound stream to one worker: an optional WELCOME, then the authoritative parameters of one step as
- * PARAMS chunks. It never blocks: {@link #send(long, int)} offers at most a burst of chunks and returns on
- * back-pressure, keeping the chunk it encoded so the retry does not copy it again. When a newer step completes,
+ * PARAMS chunks, each its own small header followed by a slice of the step's {@link StepPayload}, which is encoded
+ * once for every member. It never blocks: {@link #send(long, int)} offers at most a burst of chunks and returns on
+ * back-pressure, keeping the header it encoded for the retry. When a newer step completes,
  * {@link #restart(long)} abandons the older stream at a chunk boundary; the client then discards its partial copy
  * when it sees the new chunk 0.
  */
 final class ParameterFeed
 {
     private final ExclusivePublication publication;
-    private final float[] parameters;
+    private final StepPayload payload;
     private final int chunkFloats;
     private final int chunkCount;
     private final long sessionKey;
@@ -40,25 +40,27 @@ final class ParameterFeed
     private int nextChunk;
 
     private int encodedLength;
+    private int payloadOffset;
+    private int payloadLength;
     private long lastProgressNs;
     private boolean stallReported;
     private long lastOfferResult;
 
     ParameterFeed(
         final ExclusivePublication publication,
-        final float[] parameters,
+        final StepPayload payload,
         final int chunkBytes,
         final long sessionKey,
         final long nowNs)
     {
         this.publication = publication;
-        this.parameters = parameters;
+        this.payload = payload;
         this.chunkFloats = chunkBytes >> 2;
-        this.chunkCount = (parameters.length + chunkFloats - 1) / chunkFloats;
+        this.chunkCount = (payload.parameterCount() + chunkFloats - 1) / chunkFloats;
         this.sessionKey = sessionKey;
+        // Headers only: a WELCOME or a PARAMS chunk's header; the floats come from the shared payload.
         this.buffer = new UnsafeBuffer(
-            BufferUtil.allocateDirectAligned(
-                BitUtil.align(WireSchema.MAX_CHUNK_HEADER_LENGTH + chunkBytes, 64), 64));
+            BufferUtil.allocateDirectAligned(BitUtil.align(Math.max(WireSchema.MAX_CHUNK_HEADER_LENGTH, 256), 64), 64));
         this.lastProgressNs = nowNs;
     }
 
@@ -140,7 +142,8 @@ final class ParameterFeed
                 encodeNext();
             }
 
-            final long result = publication.offer(buffer, 0, encodedLength);
+            final long result = payloadLength == 0 ? publication.offer(buffer, 0, encodedLength) :
+                publication.offer(buffer, 0, encodedLength, payload.buffer(), payloadOffset, payloadLength);
             lastOfferResult = result;
             if (result > 0)
             {
@@ -178,10 +181,11 @@ final class ParameterFeed
     {
         if (welcomePending)
         {
+            payloadLength = 0;
             encodedLength = MessageHeaderEncoder.ENCODED_LENGTH +
                 welcomeEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
                 .workerId(welcomeWorkerId)
-                .parameterCount(parameters.length)
+                .parameterCount(payload.parameterCount())
                 .correlationId(welcomeCorrelationId)
                 .sessionKey(sessionKey)
                 .step(paramsStep)
@@ -191,16 +195,17 @@ final class ParameterFeed
         }
 
         final int floatOffset = nextChunk * chunkFloats;
-        final int floatCount = Math.min(chunkFloats, parameters.length - floatOffset);
+        final int floatCount = Math.min(chunkFloats, payload.parameterCount() - floatOffset);
         final ParamsChunkEncoder encoder = paramsEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
             .sessionKey(sessionKey)
             .step(paramsStep)
-            .parameterCount(parameters.length)
+            .parameterCount(payload.parameterCount())
             .chunkIndex(nextChunk)
             .chunkCount(chunkCount)
             .floatOffset(floatOffset)
             .floatCount(floatCount);
-        FloatPayload.put(buffer, encoder.limit(), parameters, floatOffset, floatCount);
-        encodedLength = MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength() + (floatCount << 2);
+        encodedLength = MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength();
+        payloadOffset = floatOffset << 2;
+        payloadLength = floatCount << 2;
     }
 }

@@ -66,6 +66,7 @@ final class ParameterServerAgent implements Agent
     private final UdpChannels channels;
     private final Subscription subscription;
     private final Subscription ipcSubscription;
+    private final StepPayload payload;
     private final FragmentAssembler assembler;
     private final float[] parameters;
     private final float[] meanGradient;
@@ -128,6 +129,8 @@ final class ParameterServerAgent implements Agent
         this.channels = new UdpChannels(config.mtu(), config.termLength(), config.socketBufferBytes());
         this.parameters = parameters;
         this.meanGradient = new float[parameters.length];
+        this.payload = new StepPayload(parameters.length);
+        payload.encode(parameters);
         this.rule = rule;
         this.counters = counters;
         this.rejectionLog = new RejectionLog(LOG, REJECTION_LOG_INTERVAL_MS);
@@ -494,7 +497,7 @@ final class ParameterServerAgent implements Agent
         }
 
         final long sessionKey = newSessionKey();
-        final ParameterFeed feed = new ParameterFeed(publication, parameters, chunkBytes, sessionKey, nowNs);
+        final ParameterFeed feed = new ParameterFeed(publication, payload, chunkBytes, sessionKey, nowNs);
         feed.welcome(workerId, correlationId, deadlineMs);
         feed.restart(step, nowNs);
         addMember(new WorkerSession(workerId, sessionKey, replyEndpoint, publication, gradient, feed, nowNs));
@@ -650,6 +653,11 @@ final class ParameterServerAgent implements Agent
             return;
         }
 
+        if (contributors > 0)
+        {
+            // Once for every member: their feeds restart below and send slices of it.
+            payload.encode(parameters);
+        }
         step = completing + 1;
         stepArmedNs = NOT_ARMED;
         counters.stepCompleted(step, globalBatchSize, aggregator.meanLoss());
