@@ -155,7 +155,7 @@ public final class TrainingRun {
              MetricsLog metrics = openRunDirectory(fs, runDir)) {
             // Ctrl-C or a SIGTERM from the cluster manager must not leave the media driver's files in /dev/shm.
             out.println(network.describe(server.endpoint(), server.mtu(),
-                    network.workerMedia(sc.isLocal() && config.flag("ps.share-media-driver-in-local-mode"))));
+                    network.workerMedia(workersShareServerDriver())));
             Thread closeOnExit = new Thread(server::close, "averon-ps-shutdown");
             Runtime.getRuntime().addShutdownHook(closeOnExit);
             try {
@@ -366,18 +366,22 @@ public final class TrainingRun {
 
     private WorkerAssignment assignment(ParameterServer server, String token, EpochPlan plan, int batch,
                                         long epochStartStep) {
-        boolean local = sc.master().startsWith("local[") || sc.master().equals("local");
-        String aeronDir = local && config.flag("ps.share-media-driver-in-local-mode") ? server.aeronDirectory() : null;
+        String aeronDir = workersShareServerDriver() ? server.aeronDirectory() : null;
         return new WorkerAssignment(server.endpoint(), token, aeronDir, job.model(), job.train(), job.pipeline(), plan,
                 batch, epochStartStep, config.millis("ps.connect-timeout"), config.millis("ps.response-timeout"),
                 network.workerTransport((int) config.bytes("ps.term-length"), (int) config.bytes("ps.chunk-bytes")),
                 job.teacher());
     }
 
+    /** Workers in the driver's JVM (Spark local mode) use the server's media driver unless configured not to. */
+    private boolean workersShareServerDriver() {
+        return sc.isLocal() && config.flag("ps.share-media-driver-in-local-mode");
+    }
+
     /** Fails before anything starts when /dev/shm cannot hold the media drivers' log buffers; reports the need. */
     private void checkLogBufferSpace(int workers) {
         int term = (int) config.bytes("ps.term-length");
-        boolean shared = sc.isLocal() && config.flag("ps.share-media-driver-in-local-mode");
+        boolean shared = workersShareServerDriver();
         long server = LogBufferSpace.serverBytes(workers, term) + (shared ? workers * LogBufferSpace.workerBytes(term) : 0);
         File dir = LogBufferSpace.defaultDirectory();
         long free;

@@ -67,23 +67,8 @@ class SparkSubmitIT {
         return args;
     }
 
-    private static Result run(List<String> command, Path log) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-        builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-        builder.environment().remove("SPARK_HOME");
-        Process process = builder.start();
-        try {
-            if (!process.waitFor(12, TimeUnit.MINUTES)) {
-                throw new IllegalStateException("spark-submit did not finish; log " + log);
-            }
-            return new Result(process.exitValue(), Files.readString(log));
-        } finally {
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly();
-        }
-    }
-
-    private record Result(int status, String output) {
+    private static SparkSubmitProcess.Finished run(List<String> command, Path log) throws Exception {
+        return SparkSubmitProcess.run(command, log, java.util.Map.of());
     }
 
     private static double lastAccuracy(Path runDir) throws IOException {
@@ -109,7 +94,7 @@ class SparkSubmitIT {
         List<String> command = submit("client");
         command.addAll(averonArgs("fashion-mnist-lenet", runDir, "--set", "dataset.train-limit=3000",
                 "--set", "dataset.test-limit=1000"));
-        Result result = run(command, tmp.resolve("client.log"));
+        SparkSubmitProcess.Finished result = run(command, tmp.resolve("client.log"));
         assertEquals(0, result.status(), result.output());
         assertTrue(result.output().contains("model saved to"), result.output());
         double accuracy = lastAccuracy(runDir);
@@ -121,7 +106,7 @@ class SparkSubmitIT {
     void clientModeUserErrorExitsTwoWithOneLineAndNoStackTrace() throws Exception {
         List<String> command = submit("client");
         command.addAll(averonArgs("fashion-mnist-lenet", tmp.resolve("bad-run"), "--set", "train.epoch=2"));
-        Result result = run(command, tmp.resolve("client-bad.log"));
+        SparkSubmitProcess.Finished result = run(command, tmp.resolve("client-bad.log"));
         assertEquals(2, result.status(), result.output());
         assertTrue(result.output().contains("averon: error: --set train.epoch=2: unknown config key 'train.epoch'"),
                 result.output());
@@ -138,7 +123,7 @@ class SparkSubmitIT {
         List<String> command = submit("cluster", "--conf", "spark.standalone.submit.waitAppCompletion=true",
                 "--files", jobFile.toString());
         command.addAll(averonArgs("small-lenet.conf", runDir));
-        Result result = run(command, tmp.resolve("cluster.log"));
+        SparkSubmitProcess.Finished result = run(command, tmp.resolve("cluster.log"));
         assertEquals(0, result.status(), result.output());
         String driverLog = driverOutput();
         assertTrue(driverLog.contains("model saved to " + runDir), driverLog);
@@ -150,7 +135,7 @@ class SparkSubmitIT {
     void clusterModeFailureEndsFailedWithTheErrorInTheDriverLog() throws Exception {
         List<String> command = submit("cluster", "--conf", "spark.standalone.submit.waitAppCompletion=true");
         command.addAll(averonArgs("fashion-mnist-lenet", tmp.resolve("cluster-bad"), "--set", "ps.port=70000"));
-        Result result = run(command, tmp.resolve("cluster-bad.log"));
+        SparkSubmitProcess.Finished result = run(command, tmp.resolve("cluster-bad.log"));
         // A standalone cluster's spark-submit exits 0 whatever the driver's end: the Master has the verdict.
         var matcher = java.util.regex.Pattern.compile("State of driver (driver-[0-9-]+) is FAILED")
                 .matcher(result.output());

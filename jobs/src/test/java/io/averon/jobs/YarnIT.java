@@ -30,6 +30,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -163,22 +164,11 @@ class YarnIT {
     private static Submission run(List<String> command, String name) throws Exception {
         Path log = Files.createDirectories(Path.of("target/failsafe-reports")).resolve("YarnIT-" + name + ".log")
                 .toAbsolutePath();
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-        builder.environment().put("HADOOP_CONF_DIR", hadoopConfDir.toString());
-        builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-        builder.environment().remove("SPARK_HOME");
-        Process process = builder.start();
-        try {
-            if (!process.waitFor(12, TimeUnit.MINUTES)) {
-                throw new IllegalStateException("spark-submit did not finish; log " + log);
-            }
-        } finally {
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly();
-        }
-        String output = Files.readString(log);
+        SparkSubmitProcess.Finished finished =
+                SparkSubmitProcess.run(command, log, Map.of("HADOOP_CONF_DIR", hadoopConfDir.toString()));
+        String output = finished.output();
         Matcher id = Pattern.compile("(application_\\d+_\\d+)").matcher(output);
-        return new Submission(process.exitValue(), output, id.find() ? id.group(1) : null);
+        return new Submission(finished.status(), output, id.find() ? id.group(1) : null);
     }
 
     private static FinalApplicationStatus finalStatus(String applicationId) throws Exception {
