@@ -2,8 +2,8 @@ package io.averon.ps;
 
 import io.aeron.ExclusivePublication;
 import io.aeron.Publication;
+import io.averon.ps.wire.FrameMac;
 import io.averon.ps.wire.MessageHeaderEncoder;
-import io.averon.ps.wire.ParamsChunkEncoder;
 import io.averon.ps.wire.WelcomeEncoder;
 import io.averon.ps.wire.WireSchema;
 import org.agrona.BitUtil;
@@ -14,7 +14,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * The server's outbound stream to one worker: an optional WELCOME, then the authoritative parameters of one step as
  * PARAMS chunks, each its own small header followed by a slice of the step's {@link StepPayload}, which is encoded
  * once for every member. It never blocks: {@link #send(long, int)} offers at most a burst of chunks and returns on
- * back-pressure, keeping the header it encoded for the retry. When a newer step completes,
+ * back-pressure, keeping the header it encoded for the retry. The WELCOME is signed with the session's key, the
+ * chunks carry the MACs the payload computed once for all members. When a newer step completes,
  * {@link #restart(long)} abandons the older stream at a chunk boundary; the client then discards its partial copy
  * when it sees the new chunk 0.
  */
@@ -22,18 +23,19 @@ final class ParameterFeed
 {
     private final ExclusivePublication publication;
     private final StepPayload payload;
-    private final int chunkFloats;
     private final int chunkCount;
     private final long sessionKey;
+    private final FrameMac sessionMac;
     private final UnsafeBuffer buffer;
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
     private final WelcomeEncoder welcomeEncoder = new WelcomeEncoder();
-    private final ParamsChunkEncoder paramsEncoder = new ParamsChunkEncoder();
 
     private boolean welcomePending;
     private int welcomeWorkerId;
     private long welcomeCorrelationId;
     private long welcomeDeadlineMs;
+    private byte[] welcomeServerNonce;
+    private byte[] welcomeParamsNonce;
 
     private boolean paramsPending;
     private long paramsStep;
@@ -49,27 +51,34 @@ final class ParameterFeed
     ParameterFeed(
         final ExclusivePublication publication,
         final StepPayload payload,
-        final int chunkBytes,
         final long sessionKey,
+        final FrameMac sessionMac,
         final long nowNs)
     {
         this.publication = publication;
         this.payload = payload;
-        this.chunkFloats = chunkBytes >> 2;
-        this.chunkCount = (payload.parameterCount() + chunkFloats - 1) / chunkFloats;
+        this.chunkCount = payload.chunkCount();
         this.sessionKey = sessionKey;
+        this.sessionMac = sessionMac;
         // Headers only: a WELCOME or a PARAMS chunk's header; the floats come from the shared payload.
         this.buffer = new UnsafeBuffer(
             BufferUtil.allocateDirectAligned(BitUtil.align(Math.max(WireSchema.MAX_CHUNK_HEADER_LENGTH, 256), 64), 64));
         this.lastProgressNs = nowNs;
     }
 
-    void welcome(final int workerId, final long correlationId, final long stepDeadlineMs)
+    void welcome(
+        final int workerId,
+        final long correlationId,
+        final long stepDeadlineMs,
+        final byte[] serverNonce,
+        final byte[] paramsNonce)
     {
         welcomePending = true;
         welcomeWorkerId = workerId;
         welcomeCorrelationId = correlationId;
         welcomeDeadlineMs = stepDeadlineMs;
+        welcomeServerNonce = serverNonce;
+        welcomeParamsNonce = paramsNonce;
     }
 
     void restart(final long step, final long nowNs)
@@ -190,22 +199,16 @@ final class ParameterFeed
                 .sessionKey(sessionKey)
                 .step(paramsStep)
                 .stepDeadlineMs(welcomeDeadlineMs)
+                .putServerNonce(welcomeServerNonce, 0, welcomeServerNonce.length)
+                .putParamsNonce(welcomeParamsNonce, 0, welcomeParamsNonce.length)
                 .encodedLength();
+            sessionMac.signFrame(buffer, 0, encodedLength,
+                MessageHeaderEncoder.ENCODED_LENGTH + WelcomeEncoder.macEncodingOffset());
             return;
         }
 
-        final int floatOffset = nextChunk * chunkFloats;
-        final int floatCount = Math.min(chunkFloats, payload.parameterCount() - floatOffset);
-        final ParamsChunkEncoder encoder = paramsEncoder.wrapAndApplyHeader(buffer, 0, headerEncoder)
-            .sessionKey(sessionKey)
-            .step(paramsStep)
-            .parameterCount(payload.parameterCount())
-            .chunkIndex(nextChunk)
-            .chunkCount(chunkCount)
-            .floatOffset(floatOffset)
-            .floatCount(floatCount);
-        encodedLength = MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength();
-        payloadOffset = floatOffset << 2;
-        payloadLength = floatCount << 2;
+        encodedLength = payload.encodeChunk(buffer, sessionKey, paramsStep, nextChunk);
+        payloadOffset = payload.payloadOffset(nextChunk);
+        payloadLength = payload.payloadLength(nextChunk);
     }
 }

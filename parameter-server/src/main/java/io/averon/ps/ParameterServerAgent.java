@@ -9,6 +9,7 @@ import io.aeron.Subscription;
 import io.aeron.logbuffer.Header;
 import io.averon.ps.wire.FloatPayload;
 import io.averon.ps.wire.FrameGate;
+import io.averon.ps.wire.FrameMac;
 import io.averon.ps.wire.FrameStatus;
 import io.averon.ps.wire.GradientChunkDecoder;
 import io.averon.ps.wire.GradientChunkEncoder;
@@ -20,11 +21,12 @@ import io.averon.ps.wire.Refusal;
 import io.averon.ps.wire.RegisterDecoder;
 import io.averon.ps.wire.RegisterEncoder;
 import io.averon.ps.wire.RejectEncoder;
-import io.averon.ps.wire.Tokens;
+import io.averon.ps.wire.RunSecret;
 import io.averon.ps.wire.WireSchema;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
+import org.agrona.collections.LongHashSet;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.NanoClock;
@@ -33,7 +35,6 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -42,7 +43,7 @@ import java.util.function.Consumer;
 
 /**
  * The parameter server's single thread of control. Each duty cycle it runs pending step-boundary tasks, polls the
- * request subscription (REGISTER, GRADIENT chunks, LEAVE) validating every frame, completes the current step when
+ * request subscription (REGISTER, GRADIENT chunks, LEAVE) authenticating and validating every frame, completes the current step when
  * every member has answered or the step deadline has passed, and pushes WELCOME and PARAMS chunks to members
  * without ever blocking on a slow one. All membership and step state lives here and is touched by no other thread;
  * other threads see it only through {@link ServerCounters} and {@link BoundaryTask}s.
@@ -78,19 +79,21 @@ final class ParameterServerAgent implements Agent
     private final Farewells farewells = new Farewells(FAREWELL_SLOTS);
     private final NanoClock clock = new SystemNanoClock();
     private final SecureRandom random = new SecureRandom();
-    private final byte[] token;
+    private final RunSecret secret;
+    private final FrameMac registrationMac;
+    private final byte[] paramsNonce;
+    private final LongHashSet registrationNonces = new LongHashSet();
     private final long deadlineMs;
     private final long deadlineNs;
     private final long farewellTimeoutNs;
     private final int evictAfterMissedSteps;
-    private final int chunkBytes;
     private final int maxBatchSize;
     private final int maxWorkers;
     private final int maxNonFiniteSteps;
 
     private final FrameGate frames = new FrameGate();
     private final RegisterDecoder registerDecoder = new RegisterDecoder();
-    private final UnsafeBuffer receivedToken = new UnsafeBuffer(new byte[0]);
+    private final UnsafeBuffer ignoredToken = new UnsafeBuffer(new byte[0]);
     private final GradientChunkDecoder gradientDecoder = new GradientChunkDecoder();
     private final LeaveDecoder leaveDecoder = new LeaveDecoder();
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
@@ -129,17 +132,19 @@ final class ParameterServerAgent implements Agent
         this.channels = new UdpChannels(config.mtu(), config.termLength(), config.socketBufferBytes());
         this.parameters = parameters;
         this.meanGradient = new float[parameters.length];
-        this.payload = new StepPayload(parameters.length);
+        this.secret = new RunSecret(config.token());
+        this.registrationMac = secret.registrationMac();
+        this.paramsNonce = RunSecret.newNonce(random);
+        this.payload = new StepPayload(parameters.length, config.chunkBytes(), secret.paramsMac(paramsNonce));
         payload.encode(parameters);
+        payload.sign(initialStep);
         this.rule = rule;
         this.counters = counters;
         this.rejectionLog = new RejectionLog(LOG, REJECTION_LOG_INTERVAL_MS);
-        this.token = config.token().getBytes(StandardCharsets.UTF_8);
         this.deadlineMs = config.stepDeadlineMs();
         this.deadlineNs = TimeUnit.MILLISECONDS.toNanos(config.stepDeadlineMs());
         this.farewellTimeoutNs = Math.max(deadlineNs, MIN_FAREWELL_TIMEOUT_NS);
         this.evictAfterMissedSteps = config.evictAfterMissedSteps();
-        this.chunkBytes = config.chunkBytes();
         this.maxBatchSize = config.maxBatchSize();
         this.maxWorkers = config.maxWorkers();
         this.maxNonFiniteSteps = config.maxNonFiniteSteps();
@@ -292,6 +297,12 @@ final class ParameterServerAgent implements Agent
             reject(RejectReason.UNKNOWN_SESSION, GradientChunkEncoder.TEMPLATE_ID, workerId, "session", sessionKey);
             return;
         }
+        if (!member.mac.verifyFrame(buffer, offset, length,
+            offset + MessageHeaderEncoder.ENCODED_LENGTH + GradientChunkDecoder.macEncodingOffset()))
+        {
+            reject(RejectReason.BAD_MAC, GradientChunkEncoder.TEMPLATE_ID, workerId, "step", decoder.step());
+            return;
+        }
         member.heard(nowNs);
         if (failure != null)
         {
@@ -346,6 +357,11 @@ final class ParameterServerAgent implements Agent
         final int chunkIndex = decoder.chunkIndex();
         final int chunkCount = decoder.chunkCount();
         final double loss = decoder.loss();
+        if (member.isAssembled(step, chunkIndex, chunkCount, batchSize, loss))
+        {
+            reject(RejectReason.REPLAYED, GradientChunkEncoder.TEMPLATE_ID, workerId, "chunkIndex", chunkIndex);
+            return;
+        }
         if (chunkCount < 1 || chunkIndex < 0 || chunkIndex >= chunkCount)
         {
             member.resetAssembly();
@@ -422,15 +438,25 @@ final class ParameterServerAgent implements Agent
 
         final int workerId = decoder.workerId();
         final long correlationId = decoder.correlationId();
-        decoder.wrapToken(receivedToken); // var fields are read in schema order: token, then reply endpoint
+        decoder.wrapToken(ignoredToken); // var fields are read in schema order: the (empty) token, then the endpoint
         final String replyEndpoint = decoder.replyEndpoint();
-        if (!Tokens.matches(receivedToken, token))
+        if (!registrationMac.verifyFrame(buffer, offset, length,
+            offset + MessageHeaderEncoder.ENCODED_LENGTH + RegisterDecoder.proofEncodingOffset()))
         {
-            reject(RejectReason.BAD_TOKEN, RegisterEncoder.TEMPLATE_ID, workerId, "tokenLength",
-                receivedToken.capacity());
+            reject(RejectReason.BAD_TOKEN, RegisterEncoder.TEMPLATE_ID, workerId, "correlationId", correlationId);
             refuseUnauthenticated(header, replyEndpoint, workerId, correlationId);
             return;
         }
+        final long nonceId = buffer.getLong(
+            offset + MessageHeaderEncoder.ENCODED_LENGTH + RegisterDecoder.clientNonceEncodingOffset());
+        if (registrationNonces.contains(nonceId))
+        {
+            // A recording of an earlier REGISTER: it proves nothing about who sends it now, so it gets no answer.
+            reject(RejectReason.REPLAYED, RegisterEncoder.TEMPLATE_ID, workerId, "correlationId", correlationId);
+            return;
+        }
+        // Whatever the answer, this REGISTER is used up: a client makes a fresh nonce for every attempt.
+        registrationNonces.add(nonceId);
         if (workerId < 0)
         {
             reject(RejectReason.BAD_WORKER_ID, RegisterEncoder.TEMPLATE_ID, workerId, "workerId", workerId);
@@ -470,10 +496,13 @@ final class ParameterServerAgent implements Agent
             return;
         }
 
-        register(workerId, correlationId, replyEndpoint);
+        final byte[] clientNonce = new byte[RunSecret.NONCE_LENGTH];
+        decoder.getClientNonce(clientNonce, 0, clientNonce.length);
+        register(workerId, correlationId, clientNonce, replyEndpoint);
     }
 
-    private void register(final int workerId, final long correlationId, final String replyEndpoint)
+    private void register(
+        final int workerId, final long correlationId, final byte[] clientNonce, final String replyEndpoint)
     {
         final ExclusivePublication publication;
         try
@@ -497,10 +526,13 @@ final class ParameterServerAgent implements Agent
         }
 
         final long sessionKey = newSessionKey();
-        final ParameterFeed feed = new ParameterFeed(publication, payload, chunkBytes, sessionKey, nowNs);
-        feed.welcome(workerId, correlationId, deadlineMs);
+        final byte[] serverNonce = RunSecret.newNonce(random);
+        final FrameMac sessionMac = secret.sessionMac(workerId, clientNonce, serverNonce);
+        final ParameterFeed feed = new ParameterFeed(publication, payload, sessionKey, sessionMac, nowNs);
+        feed.welcome(workerId, correlationId, deadlineMs, serverNonce, paramsNonce);
         feed.restart(step, nowNs);
-        addMember(new WorkerSession(workerId, sessionKey, replyEndpoint, publication, gradient, feed, nowNs));
+        addMember(new WorkerSession(
+            workerId, sessionKey, replyEndpoint, sessionMac, publication, gradient, feed, nowNs));
         counters.membership(members.length, workerId);
 
         if (previous == null)
@@ -533,6 +565,12 @@ final class ParameterServerAgent implements Agent
             reject(RejectReason.UNKNOWN_SESSION, LeaveEncoder.TEMPLATE_ID, workerId, "session", sessionKey);
             return;
         }
+        if (!member.mac.verifyFrame(buffer, offset, length,
+            offset + MessageHeaderEncoder.ENCODED_LENGTH + LeaveDecoder.macEncodingOffset()))
+        {
+            reject(RejectReason.BAD_MAC, LeaveEncoder.TEMPLATE_ID, workerId, "session", sessionKey);
+            return;
+        }
 
         removeMember(member);
         final Farewells.Slot slot = farewells.acquire();
@@ -543,6 +581,8 @@ final class ParameterServerAgent implements Agent
                 .workerId(workerId)
                 .sessionKey(sessionKey)
                 .encodedLength();
+            member.mac.signFrame(slot.buffer, 0, frameLength,
+                MessageHeaderEncoder.ENCODED_LENGTH + LeaveAckEncoder.macEncodingOffset());
             farewells.post(slot, member.publication, frameLength, nowNs + farewellTimeoutNs);
         }
         else
@@ -659,6 +699,7 @@ final class ParameterServerAgent implements Agent
             payload.encode(parameters);
         }
         step = completing + 1;
+        payload.sign(step);
         stepArmedNs = NOT_ARMED;
         counters.stepCompleted(step, globalBatchSize, aggregator.meanLoss());
 
@@ -699,7 +740,7 @@ final class ParameterServerAgent implements Agent
     {
         removeMember(member);
         counters.evicted();
-        sendNotice(member.publication, member.workerId, 0, member.sessionKey, Refusal.EVICTED,
+        sendNotice(member.publication, member.mac, member.workerId, member.sessionKey, Refusal.EVICTED,
             "worker " + member.workerId + " evicted by the parameter server at " + endpoint + " after " +
             member.missedDeadlines() + " consecutive missed step deadlines (last missed step " + lastMissedStep + ")");
         LOG.warn("evicted worker {} ({}) after {} consecutive missed step deadlines (last missed step {}); " +
@@ -783,14 +824,15 @@ final class ParameterServerAgent implements Agent
         for (final WorkerSession member : members)
         {
             removeMember(member);
-            sendNotice(member.publication, member.workerId, 0, member.sessionKey, Refusal.SERVER_FAILED, failureReason);
+            sendNotice(member.publication, member.mac, member.workerId, member.sessionKey, Refusal.SERVER_FAILED,
+                failureReason);
         }
     }
 
     private void sendNotice(
         final ExclusivePublication publication,
+        final FrameMac sessionMac,
         final int workerId,
-        final long correlationId,
         final long sessionKey,
         final Refusal refusal,
         final String reason)
@@ -807,10 +849,12 @@ final class ParameterServerAgent implements Agent
             rejectEncoder.wrapAndApplyHeader(slot.buffer, 0, headerEncoder)
             .workerId(workerId)
             .refusal(refusal)
-            .correlationId(correlationId)
+            .correlationId(0)
             .sessionKey(sessionKey)
             .putReason(reasonBytes, 0, reasonBytes.length)
             .encodedLength();
+        sessionMac.signFrame(
+            slot.buffer, 0, length, MessageHeaderEncoder.ENCODED_LENGTH + RejectEncoder.macEncodingOffset());
         farewells.post(slot, publication, length, nowNs + farewellTimeoutNs);
     }
 
@@ -880,6 +924,9 @@ final class ParameterServerAgent implements Agent
             .sessionKey(0)
             .putReason(reasonBytes, 0, reasonBytes.length)
             .encodedLength();
+        // Signed under the registration key: a worker holding the same token can tell it from a forged refusal.
+        registrationMac.signFrame(
+            slot.buffer, 0, length, MessageHeaderEncoder.ENCODED_LENGTH + RejectEncoder.macEncodingOffset());
         farewells.post(slot, publication, length, nowNs + farewellTimeoutNs);
         return true;
     }

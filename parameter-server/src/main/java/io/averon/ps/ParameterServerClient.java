@@ -8,6 +8,7 @@ import io.aeron.exceptions.RegistrationException;
 import io.aeron.logbuffer.Header;
 import io.averon.ps.wire.FloatPayload;
 import io.averon.ps.wire.FrameGate;
+import io.averon.ps.wire.FrameMac;
 import io.averon.ps.wire.FrameStatus;
 import io.averon.ps.wire.GradientChunkEncoder;
 import io.averon.ps.wire.LeaveAckDecoder;
@@ -20,6 +21,7 @@ import io.averon.ps.wire.Refusal;
 import io.averon.ps.wire.RegisterEncoder;
 import io.averon.ps.wire.RejectDecoder;
 import io.averon.ps.wire.RejectEncoder;
+import io.averon.ps.wire.RunSecret;
 import io.averon.ps.wire.WelcomeDecoder;
 import io.averon.ps.wire.WelcomeEncoder;
 import io.averon.ps.wire.WireSchema;
@@ -38,9 +40,10 @@ import java.security.SecureRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A worker's connection to the {@link ParameterServer}: it registers with the job token, holds the parameters of the
- * latest step it received, and in {@link #exchange} sends one gradient and blocks until the parameters of a later
- * step arrive. It listens for replies on its own ephemeral UDP endpoint, which it reports in REGISTER. If the server
+ * A worker's connection to the {@link ParameterServer}: it registers by proving it holds the job token (which never
+ * travels), signs every frame it sends with its session's key and drops any reply the server did not sign. It holds
+ * the parameters of the latest step it received, and in {@link #exchange} sends one gradient and blocks until the
+ * parameters of a later step arrive. It listens for replies on its own ephemeral UDP endpoint, which it reports in REGISTER. If the server
  * dropped it from a step it simply adopts the newer parameters; if the server evicted it, or went silent for much
  * longer than its step deadline, it registers again transparently. Not thread-safe: use it from one thread.
  */
@@ -51,6 +54,7 @@ public final class ParameterServerClient implements AutoCloseable
     private static final long LEAVE_ACK_TIMEOUT_MS = 5_000;
     private static final long REJOIN_SLACK_MS = 10_000;
     private static final long NONE = Long.MIN_VALUE;
+    private static final byte[] NO_TOKEN = new byte[0];
 
     private final ClientConfig config;
     private final EmbeddedAeron transport;
@@ -61,7 +65,8 @@ public final class ParameterServerClient implements AutoCloseable
     private final SecureRandom random = new SecureRandom();
     private final String serverEndpoint;
     private final String replyEndpoint;
-    private final byte[] tokenBytes;
+    private final RunSecret secret;
+    private final FrameMac registrationMac;
     private final byte[] replyEndpointBytes;
     private final UnsafeBuffer sendBuffer;
     private final int chunkFloats;
@@ -77,6 +82,12 @@ public final class ParameterServerClient implements AutoCloseable
     private final LeaveEncoder leaveEncoder = new LeaveEncoder();
 
     private long sessionKey;
+    private FrameMac sessionMac;
+    private FrameMac paramsMac;
+    private byte[] clientNonce;
+    private final byte[] serverNonce = new byte[RunSecret.NONCE_LENGTH];
+    private final byte[] paramsNonce = new byte[RunSecret.NONCE_LENGTH];
+    private long forgedReplies;
     private long pendingCorrelationId;
     private boolean welcomed;
     private long serverStepDeadlineMs;
@@ -104,7 +115,8 @@ public final class ParameterServerClient implements AutoCloseable
         this.config = config;
         this.transport = transport;
         this.serverEndpoint = config.serverEndpoint();
-        this.tokenBytes = config.token().getBytes(StandardCharsets.UTF_8);
+        this.secret = new RunSecret(config.token());
+        this.registrationMac = secret.registrationMac();
         this.chunkFloats = config.chunkBytes() >> 2;
         this.sendBuffer = new UnsafeBuffer(BufferUtil.allocateDirectAligned(
             BitUtil.align(WireSchema.MAX_CHUNK_HEADER_LENGTH + config.chunkBytes(), 64), 64));
@@ -206,6 +218,15 @@ public final class ParameterServerClient implements AutoCloseable
         return replyEndpoint;
     }
 
+    /**
+     * @return replies dropped because their MAC did not verify (forged, or from a server holding another token);
+     *         recordings of earlier PARAMS are dropped without being counted here.
+     */
+    public long forgedReplies()
+    {
+        return forgedReplies;
+    }
+
     /** @return the media driver directory this client uses. */
     public String aeronDirectory()
     {
@@ -294,11 +315,14 @@ public final class ParameterServerClient implements AutoCloseable
         leaveAcknowledged = false;
         final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(
             Math.min(LEAVE_ACK_TIMEOUT_MS, config.connectTimeoutMs()));
+        sendBuffer.setMemory(0, MessageHeaderEncoder.ENCODED_LENGTH + LeaveEncoder.BLOCK_LENGTH, (byte)0);
         final int length = MessageHeaderEncoder.ENCODED_LENGTH +
             leaveEncoder.wrapAndApplyHeader(sendBuffer, 0, headerEncoder)
             .workerId(config.workerId())
             .sessionKey(sessionKey)
             .encodedLength();
+        sessionMac.signFrame(
+            sendBuffer, 0, length, MessageHeaderEncoder.ENCODED_LENGTH + LeaveEncoder.macEncodingOffset());
         offer(length, deadlineNs, "LEAVE");
 
         while (!leaveAcknowledged)
@@ -354,15 +378,21 @@ public final class ParameterServerClient implements AutoCloseable
         assembling = false;
         refusal = null;
         refusalReason = null;
+        sessionMac = null;
         pendingCorrelationId = newCorrelationId();
+        clientNonce = RunSecret.newNonce(random);
 
+        sendBuffer.setMemory(0, MessageHeaderEncoder.ENCODED_LENGTH + RegisterEncoder.BLOCK_LENGTH, (byte)0);
         final int length = MessageHeaderEncoder.ENCODED_LENGTH +
             registerEncoder.wrapAndApplyHeader(sendBuffer, 0, headerEncoder)
             .workerId(config.workerId())
             .correlationId(pendingCorrelationId)
-            .putToken(tokenBytes, 0, tokenBytes.length)
+            .putClientNonce(clientNonce, 0, clientNonce.length)
+            .putToken(NO_TOKEN, 0, 0)
             .putReplyEndpoint(replyEndpointBytes, 0, replyEndpointBytes.length)
             .encodedLength();
+        registrationMac.signFrame(
+            sendBuffer, 0, length, MessageHeaderEncoder.ENCODED_LENGTH + RegisterEncoder.proofEncodingOffset());
         offer(length, deadlineNs, "REGISTER");
 
         while (!(welcomed && adopted))
@@ -411,6 +441,8 @@ public final class ParameterServerClient implements AutoCloseable
                 .floatCount(floatCount);
             FloatPayload.put(sendBuffer, encoder.limit(), gradient, floatOffset, floatCount);
             final int length = MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength() + (floatCount << 2);
+            sessionMac.signFrame(
+                sendBuffer, 0, length, MessageHeaderEncoder.ENCODED_LENGTH + GradientChunkEncoder.macEncodingOffset());
             offer(length, deadlineNs, "GRADIENT");
             if (heldStep != basis || refusal != null)
             {
@@ -552,7 +584,7 @@ public final class ParameterServerClient implements AutoCloseable
             {
                 if (frames.wrap(paramsDecoder).sessionKey() == sessionKey && sessionKey != 0)
                 {
-                    onParamsChunk(paramsDecoder);
+                    onParamsChunk(paramsDecoder, buffer, offset, length);
                 }
             }
             case WelcomeEncoder.TEMPLATE_ID ->
@@ -560,12 +592,12 @@ public final class ParameterServerClient implements AutoCloseable
                 if (frames.wrap(welcomeDecoder).correlationId() == pendingCorrelationId && pendingCorrelationId != 0 &&
                     sessionKey == 0)
                 {
-                    onWelcome(welcomeDecoder);
+                    onWelcome(welcomeDecoder, buffer, offset, length);
                 }
             }
             case RejectEncoder.TEMPLATE_ID ->
             {
-                if (isForThisWorker(frames.wrap(rejectDecoder)))
+                if (isForThisWorker(frames.wrap(rejectDecoder)) && isAuthentic(rejectDecoder, buffer, offset, length))
                 {
                     refusal = rejectDecoder.refusal();
                     refusalReason = rejectDecoder.reason();
@@ -575,7 +607,8 @@ public final class ParameterServerClient implements AutoCloseable
             }
             case LeaveAckEncoder.TEMPLATE_ID ->
             {
-                if (frames.wrap(leaveAckDecoder).sessionKey() == sessionKey && sessionKey != 0)
+                if (frames.wrap(leaveAckDecoder).sessionKey() == sessionKey && sessionKey != 0 &&
+                    verified(sessionMac, buffer, offset, length, LeaveAckDecoder.macEncodingOffset()))
                 {
                     leaveAcknowledged = true;
                 }
@@ -594,8 +627,45 @@ public final class ParameterServerClient implements AutoCloseable
         return decoder.sessionKey() == sessionKey;
     }
 
-    private void onWelcome(final WelcomeDecoder decoder)
+    /**
+     * A session's end must come from the server that holds the session's key; a refused registration is signed under
+     * the registration key, unless the server refused our proof, in which case it cannot sign anything we can check.
+     */
+    private boolean isAuthentic(
+        final RejectDecoder decoder, final DirectBuffer buffer, final int offset, final int length)
     {
+        final int macOffset = RejectDecoder.macEncodingOffset();
+        if (sessionKey != 0)
+        {
+            return verified(sessionMac, buffer, offset, length, macOffset);
+        }
+        return decoder.refusal() == Refusal.TOKEN_REJECTED ||
+            verified(registrationMac, buffer, offset, length, macOffset);
+    }
+
+    private boolean verified(
+        final FrameMac mac, final DirectBuffer buffer, final int offset, final int length, final int blockMacOffset)
+    {
+        if (mac.verifyFrame(buffer, offset, length, offset + MessageHeaderEncoder.ENCODED_LENGTH + blockMacOffset))
+        {
+            return true;
+        }
+        if (forgedReplies++ == 0)
+        {
+            LOG.warn("worker {} dropped a reply whose MAC does not verify (template {}): forged, or sent by a server " +
+                "holding another job token; later ones are only counted", config.workerId(), frames.templateId());
+        }
+        return false;
+    }
+
+    private void onWelcome(final WelcomeDecoder decoder, final DirectBuffer buffer, final int offset, final int length)
+    {
+        decoder.getServerNonce(serverNonce, 0, serverNonce.length);
+        final FrameMac mac = secret.sessionMac(config.workerId(), clientNonce, serverNonce);
+        if (!verified(mac, buffer, offset, length, WelcomeDecoder.macEncodingOffset()))
+        {
+            return;
+        }
         final int parameterCount = decoder.parameterCount();
         if (parameters == null)
         {
@@ -616,20 +686,34 @@ public final class ParameterServerClient implements AutoCloseable
                 " parameters, worker " + config.workerId() + " holds " + parameters.length;
             return;
         }
+        decoder.getParamsNonce(paramsNonce, 0, paramsNonce.length);
+        paramsMac = secret.paramsMac(paramsNonce);
+        sessionMac = mac;
         sessionKey = decoder.sessionKey();
         serverStepDeadlineMs = decoder.stepDeadlineMs();
         welcomed = true;
     }
 
-    private void onParamsChunk(final ParamsChunkDecoder decoder)
+    private void onParamsChunk(
+        final ParamsChunkDecoder decoder, final DirectBuffer buffer, final int offset, final int length)
     {
+        final long step = decoder.step();
+        final int chunkIndex = decoder.chunkIndex();
+        if ((!adoptAnyStep && step <= heldStep) ||
+            (assembling && (step < assemblingStep || (step == assemblingStep && chunkIndex < nextChunk))))
+        {
+            return; // a recording of parameters already held or being assembled: it must not restart the assembly
+        }
+        if (!isSignedParams(buffer, offset, length))
+        {
+            return;
+        }
         if (decoder.parameterCount() != staging.length)
         {
             assembling = false;
             return;
         }
 
-        final int chunkIndex = decoder.chunkIndex();
         if (chunkIndex == 0)
         {
             assembling = true;
@@ -665,6 +749,29 @@ public final class ParameterServerClient implements AutoCloseable
                 adopt(assemblingStep);
             }
         }
+    }
+
+    /** PARAMS are signed once for all members, so their MAC leaves out the member's session key. */
+    private boolean isSignedParams(final DirectBuffer buffer, final int offset, final int length)
+    {
+        final int keyOffset =
+            offset + MessageHeaderEncoder.ENCODED_LENGTH + ParamsChunkDecoder.sessionKeyEncodingOffset();
+        final int macOffset = offset + MessageHeaderEncoder.ENCODED_LENGTH + ParamsChunkDecoder.macEncodingOffset();
+        final int afterKey = keyOffset + Long.BYTES;
+        final int afterMac = macOffset + FrameMac.LENGTH;
+        if (paramsMac.update(buffer, offset, keyOffset - offset)
+            .update(buffer, afterKey, macOffset - afterKey)
+            .update(buffer, afterMac, offset + length - afterMac)
+            .verify(buffer, macOffset))
+        {
+            return true;
+        }
+        if (forgedReplies++ == 0)
+        {
+            LOG.warn("worker {} dropped PARAMS whose MAC does not verify: forged, or sent by a server holding " +
+                "another job token; later ones are only counted", config.workerId());
+        }
+        return false;
     }
 
     private void adopt(final long step)

@@ -21,7 +21,7 @@ public enum RejectReason
     BAD_BLOCK_LENGTH,
     /** A server-to-client template sent to the server. */
     UNEXPECTED_TYPE,
-    /** REGISTER with a token that does not match. */
+    /** REGISTER whose proof does not verify under the job token's registration key (wrong token, or forged). */
     BAD_TOKEN,
     /** REGISTER with a negative worker id. */
     BAD_WORKER_ID,
@@ -50,5 +50,9 @@ public enum RejectReason
     /** GRADIENT containing NaN or infinity (in the floats or the loss), and each later chunk of it in that step. */
     NON_FINITE,
     /** Any frame after the server stopped serving because an update failed. */
-    SERVER_FAILED
+    SERVER_FAILED,
+    /** GRADIENT or LEAVE with a known session key whose MAC does not verify under that session's key: forged. */
+    BAD_MAC,
+    /** An authentic REGISTER seen before (same nonce), or a GRADIENT chunk already taken into the assembly. */
+    REPLAYED
 }

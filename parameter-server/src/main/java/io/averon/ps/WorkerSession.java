@@ -1,9 +1,11 @@
 package io.averon.ps;
 
 import io.aeron.ExclusivePublication;
+import io.averon.ps.wire.FrameMac;
 
 /**
- * Everything the server knows about one registered worker: its session key, its reply publication and outbound
+ * Everything the server knows about one registered worker: its session key and MAC key, its reply publication and
+ * outbound
  * {@link ParameterFeed}, the buffer its gradient for the current step is assembled into, and how it answered the
  * current and past steps. Owned and mutated only by the agent thread.
  */
@@ -14,6 +16,7 @@ final class WorkerSession
     final int workerId;
     final long sessionKey;
     final String replyEndpoint;
+    final FrameMac mac;
     final ExclusivePublication publication;
     final float[] gradient;
     final ParameterFeed feed;
@@ -37,6 +40,7 @@ final class WorkerSession
         final int workerId,
         final long sessionKey,
         final String replyEndpoint,
+        final FrameMac mac,
         final ExclusivePublication publication,
         final float[] gradient,
         final ParameterFeed feed,
@@ -46,6 +50,7 @@ final class WorkerSession
         this.workerId = workerId;
         this.sessionKey = sessionKey;
         this.replyEndpoint = replyEndpoint;
+        this.mac = mac;
         this.publication = publication;
         this.gradient = gradient;
         this.feed = feed;
@@ -60,6 +65,18 @@ final class WorkerSession
     long lastHeardNs()
     {
         return lastHeardNs;
+    }
+
+    /**
+     * A client sends each chunk of its gradient once, in order; a chunk of the gradient being assembled that was
+     * already taken in, with the same shape (chunk count, batch size, loss), is a recording played back (valid MAC
+     * and all) and must not restart or break the assembly.
+     */
+    boolean isAssembled(
+        final long step, final int chunkIndex, final int chunkCount, final int batchSize, final double loss)
+    {
+        return step == assemblyStep && chunkIndex < nextChunk && chunkCount == this.chunkCount &&
+            batchSize == assemblyBatchSize && Double.compare(loss, assemblyLoss) == 0;
     }
 
     void beginAssembly(final long step, final int chunkCount, final int batchSize, final double loss)

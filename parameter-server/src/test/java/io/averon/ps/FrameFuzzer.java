@@ -1,6 +1,7 @@
 package io.averon.ps;
 
 import io.averon.ps.wire.FloatPayload;
+import io.averon.ps.wire.FrameMac;
 import io.averon.ps.wire.GradientChunkEncoder;
 import io.averon.ps.wire.LeaveAckEncoder;
 import io.averon.ps.wire.LeaveEncoder;
@@ -9,11 +10,11 @@ import io.averon.ps.wire.ParamsChunkEncoder;
 import io.averon.ps.wire.Refusal;
 import io.averon.ps.wire.RegisterEncoder;
 import io.averon.ps.wire.RejectEncoder;
+import io.averon.ps.wire.RunSecret;
 import io.averon.ps.wire.WelcomeEncoder;
 import io.averon.ps.wire.WireSchema;
 import org.agrona.concurrent.UnsafeBuffer;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -30,9 +31,11 @@ import java.util.concurrent.locks.LockSupport;
  * chunk built for another slice claim that end while it is the last chunk, so the rogue's session can at most
  * abstain from a step (which the server's mean ignores), never contribute to it. The rogue abstains from each step
  * once that step's share of the frames went out, so that for most of the step its own chunks reach the server's
- * deepest checks (chunk order, offsets, batch size). A peer that knew a real worker's session key could forge that
- * worker's gradients undetectably; that is what issue 8 item 4's per-frame MACs are for, and this fuzzer does not
- * try it.
+ * deepest checks (chunk order, offsets, batch size). The rogue holds the token, so the frames it sends under its own
+ * session are signed after they are mutated (an insider's bugs, not an outsider's forgeries) and REGISTERs made with
+ * the right token are proven after they are mutated; on top of that it forges MACs: its own chunks with a byte
+ * flipped after signing or with no MAC at all (a stolen session key without the MAC key), which must all be
+ * rejected. Replays are byte-exact copies of frames as they were sent, signature included.
  */
 final class FrameFuzzer implements Runnable
 {
@@ -42,7 +45,6 @@ final class FrameFuzzer implements Runnable
     private static final int REPLAY_SLOTS = 64;
     private static final String[] ENDPOINT_GARBAGE =
         { "", "not an endpoint", "127.0.0.1", "127.0.0.1:", "127.0.0.1:99999", ":1", "host:-1", "a:b:c" };
-    private static final byte[] TOKEN = Fixtures.TOKEN.getBytes(StandardCharsets.UTF_8);
 
     /** What the fuzzer sent, by kind; {@code known} frames the server must have rejected. */
     static final class Tally
@@ -53,6 +55,7 @@ final class FrameFuzzer implements Runnable
         long mutated;
         long chunkSequences;
         long replays;
+        long forgedMacs;
         long abstentions;
         long valid;
         long nanos;
@@ -61,8 +64,8 @@ final class FrameFuzzer implements Runnable
         public String toString()
         {
             return "known-bad " + known + ", uncertain " + uncertain + " (random " + randomBytes + ", mutated " +
-                mutated + ", chunk frames " + chunkSequences + ", replays " + replays + ", rogue abstentions " +
-                abstentions + ")";
+                mutated + ", chunk frames " + chunkSequences + ", replays " + replays + ", forged MACs " + forgedMacs +
+                ", rogue abstentions " + abstentions + ")";
         }
     }
 
@@ -88,6 +91,10 @@ final class FrameFuzzer implements Runnable
     private final RejectEncoder reject = new RejectEncoder();
     private final ParamsChunkEncoder params = new ParamsChunkEncoder();
     private final LeaveAckEncoder leaveAck = new LeaveAckEncoder();
+    private final FrameMac rightToken = new RunSecret(Fixtures.TOKEN).registrationMac();
+    private final FrameMac wrongToken = new RunSecret(Fixtures.TOKEN + "?").registrationMac();
+    private final byte[] nonce = new byte[RunSecret.NONCE_LENGTH];
+    private boolean registerProven;
     private volatile boolean stop;
     private volatile boolean finished;
     private long abstainedStep = -1;
@@ -202,17 +209,21 @@ final class FrameFuzzer implements Runnable
         {
             randomBytes();
         }
-        else if (kind < 65)
+        else if (kind < 62)
         {
             mutatedFrame();
         }
-        else if (kind < 88)
+        else if (kind < 85)
         {
             chunkSequence();
         }
-        else if (kind < 96)
+        else if (kind < 93)
         {
             replayFrame();
+        }
+        else if (kind < 96)
+        {
+            forgedMac();
         }
         else
         {
@@ -397,9 +408,45 @@ final class FrameFuzzer implements Runnable
 
         final boolean semanticallyBad = isKnownBad(template); // always: it also applies the redirections
         final boolean known = structural || semanticallyBad;
+        final int proofAt = HEADER + RegisterEncoder.proofEncodingOffset();
+        if (template == RegisterEncoder.TEMPLATE_ID && registerProven && length >= proofAt + FrameMac.LENGTH)
+        {
+            rightToken.signFrame(peer.buffer, 0, length, proofAt); // so the mutation reaches the checks behind it
+        }
         tally.mutated++;
-        remember(length, known, template == GradientChunkEncoder.TEMPLATE_ID);
         send(length, known);
+        remember(length, known, template == GradientChunkEncoder.TEMPLATE_ID);
+    }
+
+    /**
+     * One of the rogue's own chunks for the current step with a MAC that cannot verify: signed and then one byte of
+     * the frame flipped, or sent with whatever MAC bytes it has (what a thief of the session key, which travels in
+     * clear, could send without the session's MAC key). Never its last chunk, so even a verifying one would not
+     * complete a gradient.
+     */
+    private void forgedMac()
+    {
+        final int chunk = random.nextInt(chunkCount() - 1);
+        final int length = gradientFrame(rogueId, peer.sessionKey, server.step(), 1 + random.nextInt(16), chunk,
+            chunkCount(), chunk * chunkFloats, chunkSize(chunk));
+        final int macAt = HEADER + GradientChunkEncoder.macEncodingOffset();
+        if (random.nextBoolean())
+        {
+            peer.sessionMac.signFrame(peer.buffer, 0, length, macAt);
+            final int at = random.nextInt(length);
+            peer.buffer.putByte(at, (byte)(peer.buffer.getByte(at) ^ (1 << random.nextInt(8))));
+        }
+        else
+        {
+            for (int i = 0; i < FrameMac.LENGTH; i++)
+            {
+                peer.buffer.putByte(macAt + i, (byte)random.nextInt());
+            }
+        }
+        tally.forgedMacs++;
+        sent.lazySet(sent.get() + 1);
+        tally.known++;
+        peer.sendAsIs(length);
     }
 
     /**
@@ -491,12 +538,15 @@ final class FrameFuzzer implements Runnable
                 known = true;
             }
             tally.chunkSequences++;
-            remember(length, known, true);
             send(length, known);
+            remember(length, known, true);
         }
     }
 
-    /** An earlier GRADIENT frame again, byte for byte: by now usually for a completed step. */
+    /**
+     * An earlier GRADIENT frame again, byte for byte and signature included: by now usually for a completed step, or
+     * a chunk of the current one already taken in.
+     */
     private void replayFrame()
     {
         final int slot = random.nextInt(REPLAY_SLOTS);
@@ -508,7 +558,16 @@ final class FrameFuzzer implements Runnable
         }
         peer.buffer.putBytes(0, frame);
         tally.replays++;
-        send(frame.length, replayKnown[slot]);
+        sent.lazySet(sent.get() + 1);
+        if (replayKnown[slot])
+        {
+            tally.known++;
+        }
+        else
+        {
+            tally.uncertain++;
+        }
+        peer.sendAsIs(frame.length);
     }
 
     /** Messages that are well-formed but arrive when they make no sense. */
@@ -535,15 +594,14 @@ final class FrameFuzzer implements Runnable
         tally.mutated++;
     }
 
-    /** REGISTER with the right token or not, claiming a reply endpoint that is garbage, foreign, or the peer's. */
+    /**
+     * REGISTER proven with the right token, a wrong one, or not at all, claiming a reply endpoint that is garbage,
+     * foreign, or the peer's.
+     */
     private int registerFrame(final int workerId)
     {
-        final boolean goodToken = random.nextInt(3) == 0;
-        final byte[] token = goodToken ? TOKEN : Arrays.copyOf(TOKEN, random.nextInt(TOKEN.length + 4));
-        if (!goodToken && token.length == TOKEN.length)
-        {
-            token[random.nextInt(token.length)] ^= 0x20;
-        }
+        final int proof = random.nextInt(3);
+        registerProven = proof == 0;
         final String endpoint;
         final int endpointChoice = random.nextInt(100);
         if (endpointChoice < 2)
@@ -558,12 +616,24 @@ final class FrameFuzzer implements Runnable
         {
             endpoint = ENDPOINT_GARBAGE[random.nextInt(ENDPOINT_GARBAGE.length)];
         }
-        return HEADER + register.wrapAndApplyHeader(peer.buffer, 0, header)
+        for (int i = 0; i < nonce.length; i++)
+        {
+            nonce[i] = (byte)random.nextInt();
+        }
+        peer.buffer.setMemory(0, HEADER + RegisterEncoder.BLOCK_LENGTH, (byte)0);
+        final int length = HEADER + register.wrapAndApplyHeader(peer.buffer, 0, header)
             .workerId(workerId)
             .correlationId(random.nextLong())
-            .putToken(token, 0, token.length)
+            .putClientNonce(nonce, 0, nonce.length)
+            .putToken(nonce, 0, random.nextInt(2) * nonce.length) // ignored since version 2, whatever it holds
             .replyEndpoint(endpoint)
             .encodedLength();
+        if (proof < 2)
+        {
+            (proof == 0 ? rightToken : wrongToken).signFrame(
+                peer.buffer, 0, length, HEADER + RegisterEncoder.proofEncodingOffset());
+        }
+        return length;
     }
 
     private int gradientFrame(

@@ -6,6 +6,7 @@ import io.aeron.FragmentAssembler;
 import io.aeron.Subscription;
 import io.averon.ps.wire.FloatPayload;
 import io.averon.ps.wire.FrameGate;
+import io.averon.ps.wire.FrameMac;
 import io.averon.ps.wire.FrameStatus;
 import io.averon.ps.wire.GradientChunkEncoder;
 import io.averon.ps.wire.LeaveEncoder;
@@ -13,13 +14,14 @@ import io.averon.ps.wire.MessageHeaderEncoder;
 import io.averon.ps.wire.RegisterEncoder;
 import io.averon.ps.wire.RejectDecoder;
 import io.averon.ps.wire.RejectEncoder;
+import io.averon.ps.wire.RunSecret;
 import io.averon.ps.wire.WelcomeDecoder;
 import io.averon.ps.wire.WelcomeEncoder;
 import io.averon.ps.wire.WireSchema;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.UnsafeBuffer;
 
-import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +31,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * A hand-driven peer that talks to the server through plain Aeron publications and hand-built frames, bypassing
- * {@link ParameterServerClient}: the way to send what a well-behaved client never would.
+ * {@link ParameterServerClient}: the way to send what a well-behaved client never would. Once registered it signs its
+ * own GRADIENT and LEAVE frames with its session key (an insider holding the token, like a buggy worker), unless a
+ * test sends a frame {@link #sendAsIs as it is}.
  */
 final class RawPeer implements AutoCloseable
 {
@@ -42,6 +46,9 @@ final class RawPeer implements AutoCloseable
     private final String replyEndpoint;
     long sessionKey;
     long step;
+    FrameMac sessionMac;
+    FrameMac paramsMac;
+    byte[] lastClientNonce;
 
     RawPeer(final ParameterServer server)
     {
@@ -76,7 +83,35 @@ final class RawPeer implements AutoCloseable
             .version(version);
     }
 
+    /** Send the frame at the start of {@link #buffer}, signed with this peer's session key if it is its own. */
     void send(final int length)
+    {
+        signIfOwn(length);
+        sendAsIs(length);
+    }
+
+    private void signIfOwn(final int length)
+    {
+        if (sessionMac == null || length < MessageHeaderEncoder.ENCODED_LENGTH)
+        {
+            return;
+        }
+        final int template = buffer.getShort(2, WireSchema.BYTE_ORDER) & 0xFFFF;
+        final int macOffset = MessageHeaderEncoder.ENCODED_LENGTH + switch (template)
+        {
+            case GradientChunkEncoder.TEMPLATE_ID -> GradientChunkEncoder.macEncodingOffset();
+            case LeaveEncoder.TEMPLATE_ID -> LeaveEncoder.macEncodingOffset();
+            default -> -length;
+        };
+        if (macOffset > 0 && length >= macOffset + FrameMac.LENGTH &&
+            buffer.getLong(MessageHeaderEncoder.ENCODED_LENGTH + 8, WireSchema.BYTE_ORDER) == sessionKey)
+        {
+            sessionMac.signFrame(buffer, 0, length, macOffset);
+        }
+    }
+
+    /** Send the frame at the start of {@link #buffer} exactly as it is: forged, replayed or unsigned. */
+    void sendAsIs(final int length)
     {
         final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (publication.offer(buffer, 0, length) < 0)
@@ -95,19 +130,33 @@ final class RawPeer implements AutoCloseable
         return replyEndpoint;
     }
 
-    /** Send a REGISTER naming any reply endpoint, without waiting for an answer. */
+    /**
+     * Send a REGISTER naming any reply endpoint, without waiting for an answer, with a proof made from the given
+     * token (so a wrong token makes a proof the server refuses) and a fresh nonce.
+     */
     void sendRegister(
         final int workerId, final String token, final String claimedReplyEndpoint, final long correlationId)
     {
-        final byte[] tokenBytes = token.getBytes(StandardCharsets.UTF_8);
+        sendAsIs(encodeRegister(workerId, token, claimedReplyEndpoint, correlationId));
+    }
+
+    /** @return the length of a signed REGISTER encoded at the start of {@link #buffer}. */
+    int encodeRegister(
+        final int workerId, final String token, final String claimedReplyEndpoint, final long correlationId)
+    {
+        lastClientNonce = RunSecret.newNonce(new SecureRandom());
+        buffer.setMemory(0, MessageHeaderEncoder.ENCODED_LENGTH + RegisterEncoder.BLOCK_LENGTH, (byte)0);
         final int length = MessageHeaderEncoder.ENCODED_LENGTH +
             new RegisterEncoder().wrapAndApplyHeader(buffer, 0, headerEncoder)
             .workerId(workerId)
             .correlationId(correlationId)
-            .putToken(tokenBytes, 0, tokenBytes.length)
+            .putClientNonce(lastClientNonce, 0, lastClientNonce.length)
+            .putToken(new byte[0], 0, 0)
             .replyEndpoint(claimedReplyEndpoint)
             .encodedLength();
-        send(length);
+        new RunSecret(token).registrationMac().signFrame(
+            buffer, 0, length, MessageHeaderEncoder.ENCODED_LENGTH + RegisterEncoder.proofEncodingOffset());
+        return length;
     }
 
     /**
@@ -159,6 +208,13 @@ final class RawPeer implements AutoCloseable
             {
                 sessionKey = welcome.sessionKey();
                 step = welcome.step();
+                final byte[] serverNonce = new byte[RunSecret.NONCE_LENGTH];
+                final byte[] paramsNonce = new byte[RunSecret.NONCE_LENGTH];
+                welcome.getServerNonce(serverNonce, 0, serverNonce.length);
+                welcome.getParamsNonce(paramsNonce, 0, paramsNonce.length);
+                final RunSecret secret = new RunSecret(token);
+                sessionMac = secret.sessionMac(workerId, lastClientNonce, serverNonce);
+                paramsMac = secret.paramsMac(paramsNonce);
                 welcomed[0] = true;
             }
         });
@@ -179,6 +235,7 @@ final class RawPeer implements AutoCloseable
     /** Send a LEAVE for this peer's own session (the way its registration is ended cleanly). */
     void leave(final int workerId)
     {
+        buffer.setMemory(0, MessageHeaderEncoder.ENCODED_LENGTH + LeaveEncoder.BLOCK_LENGTH, (byte)0);
         send(MessageHeaderEncoder.ENCODED_LENGTH + new LeaveEncoder().wrapAndApplyHeader(buffer, 0, headerEncoder)
             .workerId(workerId)
             .sessionKey(sessionKey)

@@ -5,6 +5,8 @@ import io.aeron.ExclusivePublication;
 import io.aeron.FragmentAssembler;
 import io.aeron.Subscription;
 import io.averon.ps.wire.FloatPayload;
+import io.averon.ps.wire.FrameMac;
+import io.averon.ps.wire.RunSecret;
 import io.averon.ps.wire.WireSchema;
 import io.averon.ps.wire.next.GradientChunkDecoder;
 import io.averon.ps.wire.next.GradientChunkEncoder;
@@ -31,7 +33,7 @@ import org.apache.logging.log4j.core.config.Property;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -48,17 +50,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * SBE's evolution rules over real media drivers and UDP. The "newer" peer speaks version 2 of the same schema
+ * SBE's evolution rules over real media drivers and UDP. The "newer" peer speaks version 3 of the same schema
  * (src/test/resources/averon-wire-next.xml: every block 8 bytes longer, extra variable-length fields), generated
  * into io.averon.ps.wire.next by the same tool as the real codecs. It trains beside a current client on the current
  * server, and a current client trains against a newer server; each side reads the other's frames with the acting
- * block length and version of the header. A frame of another schema id, or of a version older than the oldest read,
+ * block length and version of the header, and each checks the other's MACs, which cover the appended fields too. A
+ * frame of another schema id, or of a version older than the oldest read,
  * is refused and the refusal names both sides' schema and version.
  */
 @Timeout(90)
 class SchemaEvolutionTest
 {
-    private static final int NEXT_VERSION = 2;
+    private static final int NEXT_VERSION = 3;
     private static final float[] INITIAL = { 1, 2, 3, 4, 5, 6, 7, 8 };
 
     @Test
@@ -187,7 +190,20 @@ class SchemaEvolutionTest
         }
     }
 
-    /** A client built from the version-2 schema, driven by hand over plain Aeron. */
+    /**
+     * PARAMS are signed once per step for every member, so their MAC leaves out the session key (bytes 0-7 of the
+     * block) as well as itself; whatever a newer block appends after the MAC is covered.
+     */
+    private static boolean paramsSigned(
+        final FrameMac mac, final org.agrona.DirectBuffer frame, final int offset, final int length)
+    {
+        final int key = offset + MessageHeaderEncoder.ENCODED_LENGTH + ParamsChunkEncoder.sessionKeyEncodingOffset();
+        final int at = offset + MessageHeaderEncoder.ENCODED_LENGTH + ParamsChunkEncoder.macEncodingOffset();
+        return mac.update(frame, offset, key - offset).update(frame, key + 8, at - key - 8)
+            .update(frame, at + FrameMac.LENGTH, offset + length - at - FrameMac.LENGTH).verify(frame, at);
+    }
+
+    /** A client built from the version-3 schema, driven by hand over plain Aeron. */
     private static final class NewerPeer implements AutoCloseable
     {
         private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[64 * 1024]);
@@ -210,6 +226,10 @@ class SchemaEvolutionTest
         private long serverFlags;
         private boolean leaveAcknowledged;
         private long ackFinalStep;
+        private final RunSecret secret = new RunSecret(Fixtures.TOKEN);
+        private final byte[] clientNonce = RunSecret.newNonce(new SecureRandom());
+        private FrameMac sessionMac;
+        private FrameMac paramsMac;
 
         NewerPeer(final String aeronDirectory, final String serverEndpoint)
         {
@@ -226,15 +246,18 @@ class SchemaEvolutionTest
         void register(final int workerId)
         {
             this.workerId = workerId;
-            final byte[] token = Fixtures.TOKEN.getBytes(StandardCharsets.UTF_8);
             final RegisterEncoder encoder = new RegisterEncoder().wrapAndApplyHeader(buffer, 0, headerEncoder)
                 .workerId(workerId)
                 .correlationId(42)
+                .putClientNonce(clientNonce, 0, clientNonce.length)
                 .capabilities(0xFFL)
-                .putToken(token, 0, token.length)
+                .putToken(new byte[0], 0, 0)
                 .replyEndpoint(replyEndpoint)
                 .hostName("a-newer-host"); // a variable-length field the server does not know
-            send(MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength());
+            final int length = MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength();
+            secret.registrationMac().signFrame(
+                buffer, 0, length, MessageHeaderEncoder.ENCODED_LENGTH + RegisterEncoder.proofEncodingOffset());
+            send(length);
             awaitStep(0);
         }
 
@@ -247,13 +270,21 @@ class SchemaEvolutionTest
                 .computeNanos(123_456L);
             FloatPayload.put(buffer, encoder.limit(), gradient, 0, gradient.length);
             assertEquals(GradientChunkEncoder.BLOCK_LENGTH, encoder.limit() - MessageHeaderEncoder.ENCODED_LENGTH);
-            send(MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength() + 4 * gradient.length);
+            final int length = MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength() + 4 * gradient.length;
+            sessionMac.signFrame(
+                buffer, 0, length, MessageHeaderEncoder.ENCODED_LENGTH + GradientChunkEncoder.macEncodingOffset());
+            send(length);
         }
 
         void leave()
         {
-            send(MessageHeaderEncoder.ENCODED_LENGTH + new LeaveEncoder().wrapAndApplyHeader(buffer, 0, headerEncoder)
-                .workerId(workerId).sessionKey(sessionKey).stepsTrained(1).encodedLength());
+            buffer.setMemory(0, MessageHeaderEncoder.ENCODED_LENGTH + LeaveEncoder.BLOCK_LENGTH, (byte)0);
+            final int length = MessageHeaderEncoder.ENCODED_LENGTH + new LeaveEncoder()
+                .wrapAndApplyHeader(buffer, 0, headerEncoder)
+                .workerId(workerId).sessionKey(sessionKey).stepsTrained(1).encodedLength();
+            sessionMac.signFrame(
+                buffer, 0, length, MessageHeaderEncoder.ENCODED_LENGTH + LeaveEncoder.macEncodingOffset());
+            send(length);
             await("LEAVE_ACK for the newer peer", 5_000, () ->
             {
                 replies.poll(assembler, 100);
@@ -283,6 +314,14 @@ class SchemaEvolutionTest
                 case WelcomeDecoder.TEMPLATE_ID ->
                 {
                     welcomeDecoder.wrap(frame, body, blockLength, version);
+                    final byte[] serverNonce = new byte[RunSecret.NONCE_LENGTH];
+                    final byte[] paramsNonce = new byte[RunSecret.NONCE_LENGTH];
+                    welcomeDecoder.getServerNonce(serverNonce, 0, serverNonce.length);
+                    welcomeDecoder.getParamsNonce(paramsNonce, 0, paramsNonce.length);
+                    sessionMac = secret.sessionMac(workerId, clientNonce, serverNonce);
+                    paramsMac = secret.paramsMac(paramsNonce);
+                    assertTrue(sessionMac.verifyFrame(frame, offset, length,
+                        body + WelcomeDecoder.macEncodingOffset()), "WELCOME signed by the server");
                     sessionKey = welcomeDecoder.sessionKey();
                     welcomeVersion = version;
                     welcomeBlockLength = blockLength;
@@ -292,6 +331,7 @@ class SchemaEvolutionTest
                 case ParamsChunkDecoder.TEMPLATE_ID ->
                 {
                     paramsDecoder.wrap(frame, body, blockLength, version);
+                    assertTrue(paramsSigned(paramsMac, frame, offset, length), "PARAMS signed by the server");
                     FloatPayload.get(frame, paramsDecoder.limit(), parameters, paramsDecoder.floatOffset(),
                         paramsDecoder.floatCount());
                     if (paramsDecoder.chunkIndex() == paramsDecoder.chunkCount() - 1)
@@ -302,6 +342,8 @@ class SchemaEvolutionTest
                 case LeaveAckDecoder.TEMPLATE_ID ->
                 {
                     leaveAckDecoder.wrap(frame, body, blockLength, version);
+                    assertTrue(sessionMac.verifyFrame(frame, offset, length,
+                        body + LeaveAckDecoder.macEncodingOffset()), "LEAVE_ACK signed by the server");
                     leaveAcknowledged = leaveAckDecoder.sessionKey() == sessionKey;
                     ackFinalStep = leaveAckDecoder.finalStep();
                 }
@@ -321,7 +363,7 @@ class SchemaEvolutionTest
         }
     }
 
-    /** A parameter server built from the version-2 schema, reduced to what one worker needs, driven by hand. */
+    /** A parameter server built from the version-3 schema, reduced to what one worker needs, driven by hand. */
     private static final class NewerServer implements AutoCloseable
     {
         private static final long SESSION_KEY = 0x5EED;
@@ -344,6 +386,11 @@ class SchemaEvolutionTest
         private long computeNanos;
         private int lastVersion;
         private float[] gradient;
+        private final RunSecret secret = new RunSecret(Fixtures.TOKEN);
+        private final byte[] clientNonce = new byte[RunSecret.NONCE_LENGTH];
+        private final byte[] serverNonce = RunSecret.newNonce(new SecureRandom());
+        private final byte[] paramsNonce = RunSecret.newNonce(new SecureRandom());
+        private FrameMac sessionMac;
 
         NewerServer(final Aeron aeron, final UdpChannels channels, final String endpoint)
         {
@@ -367,9 +414,15 @@ class SchemaEvolutionTest
 
         void welcome(final long step, final float[] parameters)
         {
-            send(MessageHeaderEncoder.ENCODED_LENGTH + new WelcomeEncoder().wrapAndApplyHeader(buffer, 0, headerEncoder)
+            final int length = MessageHeaderEncoder.ENCODED_LENGTH + new WelcomeEncoder()
+                .wrapAndApplyHeader(buffer, 0, headerEncoder)
                 .workerId(registeredWorkerId).parameterCount(parameters.length).correlationId(correlationId)
-                .sessionKey(SESSION_KEY).step(step).stepDeadlineMs(10_000).serverFlags(-1L).encodedLength());
+                .sessionKey(SESSION_KEY).step(step).stepDeadlineMs(10_000)
+                .putServerNonce(serverNonce, 0, serverNonce.length).putParamsNonce(paramsNonce, 0, paramsNonce.length)
+                .serverFlags(-1L).encodedLength();
+            sessionMac.signFrame(
+                buffer, 0, length, MessageHeaderEncoder.ENCODED_LENGTH + WelcomeEncoder.macEncodingOffset());
+            send(length);
             params(step, parameters);
         }
 
@@ -379,7 +432,13 @@ class SchemaEvolutionTest
                 .sessionKey(SESSION_KEY).step(step).parameterCount(parameters.length).chunkIndex(0).chunkCount(1)
                 .floatOffset(0).floatCount(parameters.length).checksum(0xC0FFEEL);
             FloatPayload.put(buffer, encoder.limit(), parameters, 0, parameters.length);
-            send(MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength() + 4 * parameters.length);
+            final int length = MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength() + 4 * parameters.length;
+            final int key = MessageHeaderEncoder.ENCODED_LENGTH + ParamsChunkEncoder.sessionKeyEncodingOffset();
+            final int at = MessageHeaderEncoder.ENCODED_LENGTH + ParamsChunkEncoder.macEncodingOffset();
+            final FrameMac mac = secret.paramsMac(paramsNonce);
+            mac.update(buffer, 0, key).update(buffer, key + 8, at - key - 8)
+                .update(buffer, at + FrameMac.LENGTH, length - at - FrameMac.LENGTH).sign(buffer, at);
+            send(length);
         }
 
         float[] awaitGradient()
@@ -391,9 +450,13 @@ class SchemaEvolutionTest
         void awaitLeaveAndAcknowledge()
         {
             poll("LEAVE", () -> templates.contains(LeaveDecoder.TEMPLATE_ID));
-            send(MessageHeaderEncoder.ENCODED_LENGTH + new LeaveAckEncoder()
+            buffer.setMemory(0, MessageHeaderEncoder.ENCODED_LENGTH + LeaveAckEncoder.BLOCK_LENGTH, (byte)0);
+            final int length = MessageHeaderEncoder.ENCODED_LENGTH + new LeaveAckEncoder()
                 .wrapAndApplyHeader(buffer, 0, headerEncoder)
-                .workerId(registeredWorkerId).sessionKey(SESSION_KEY).finalStep(6).encodedLength());
+                .workerId(registeredWorkerId).sessionKey(SESSION_KEY).finalStep(6).encodedLength();
+            sessionMac.signFrame(
+                buffer, 0, length, MessageHeaderEncoder.ENCODED_LENGTH + LeaveAckEncoder.macEncodingOffset());
+            send(length);
         }
 
         private void poll(final String what, final java.util.function.BooleanSupplier done)
@@ -418,7 +481,11 @@ class SchemaEvolutionTest
                 case RegisterDecoder.TEMPLATE_ID ->
                 {
                     registerDecoder.wrap(frame, body, blockLength, lastVersion);
+                    assertTrue(secret.registrationMac().verifyFrame(frame, offset, length,
+                        body + RegisterDecoder.proofEncodingOffset()), "REGISTER proves the token");
+                    registerDecoder.getClientNonce(clientNonce, 0, clientNonce.length);
                     registeredWorkerId = registerDecoder.workerId();
+                    sessionMac = secret.sessionMac(registeredWorkerId, clientNonce, serverNonce);
                     correlationId = registerDecoder.correlationId();
                     capabilities = registerDecoder.capabilities();
                     registerDecoder.skipToken();
@@ -428,6 +495,8 @@ class SchemaEvolutionTest
                 {
                     gradientDecoder.wrap(frame, body, blockLength, lastVersion);
                     assertEquals(SESSION_KEY, gradientDecoder.sessionKey());
+                    assertTrue(sessionMac.verifyFrame(frame, offset, length,
+                        body + GradientChunkDecoder.macEncodingOffset()), "GRADIENT signed by the worker");
                     computeNanos = gradientDecoder.computeNanos();
                     final float[] received = new float[gradientDecoder.floatCount()];
                     FloatPayload.get(frame, gradientDecoder.limit(), received, 0, received.length);

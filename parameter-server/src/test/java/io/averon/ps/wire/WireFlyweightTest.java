@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Round trips of every frame type through the generated codecs, the structural checks of {@link FrameGate}, and the
  * bulk float payload, over plain buffers (no Aeron). Frames are written at a non-zero offset to catch code that
- * ignores it; byte layouts are asserted against the version-1 layout so that today's peers keep reading them.
+ * ignores it; byte layouts are asserted field by field (version 1's fields where they always were, version 2's MAC
+ * and nonce fields after them) so that today's peers keep reading them.
  */
 class WireFlyweightTest
 {
@@ -32,10 +33,10 @@ class WireFlyweightTest
         final int length = HEADER + new LeaveEncoder().wrapAndApplyHeader(buffer, OFFSET, headerEncoder)
             .workerId(3).sessionKey(9).encodedLength();
         final ByteBuffer bytes = ByteBuffer.wrap(buffer.byteArray(), OFFSET, length).order(ByteOrder.LITTLE_ENDIAN);
-        assertEquals(16, bytes.getShort());
+        assertEquals(32, bytes.getShort());
         assertEquals(6, bytes.getShort());
         assertEquals(0x4156, bytes.getShort());
-        assertEquals(1, bytes.getShort());
+        assertEquals(2, bytes.getShort());
         assertEquals(3, bytes.getInt());
         bytes.getInt();
         assertEquals(9, bytes.getLong());
@@ -44,15 +45,25 @@ class WireFlyweightTest
     }
 
     @Test
-    void versionOneBlockLengthsAndTemplateIdsAreKept()
+    void versionOneFieldsStayPutAndVersionTwoAppendsNoncesAndMacs()
     {
-        assertEquals(16, RegisterEncoder.BLOCK_LENGTH);
-        assertEquals(40, WelcomeEncoder.BLOCK_LENGTH);
-        assertEquals(24, RejectEncoder.BLOCK_LENGTH);
-        assertEquals(48, GradientChunkEncoder.BLOCK_LENGTH);
-        assertEquals(40, ParamsChunkEncoder.BLOCK_LENGTH);
-        assertEquals(16, LeaveEncoder.BLOCK_LENGTH);
-        assertEquals(16, LeaveAckEncoder.BLOCK_LENGTH);
+        assertEquals(48, RegisterEncoder.BLOCK_LENGTH);
+        assertEquals(16, RegisterEncoder.clientNonceEncodingOffset());
+        assertEquals(32, RegisterEncoder.proofEncodingOffset());
+        assertEquals(88, WelcomeEncoder.BLOCK_LENGTH);
+        assertEquals(40, WelcomeEncoder.serverNonceEncodingOffset());
+        assertEquals(72, WelcomeEncoder.macEncodingOffset());
+        assertEquals(40, RejectEncoder.BLOCK_LENGTH);
+        assertEquals(24, RejectEncoder.macEncodingOffset());
+        assertEquals(64, GradientChunkEncoder.BLOCK_LENGTH);
+        assertEquals(44, GradientChunkEncoder.floatCountEncodingOffset());
+        assertEquals(48, GradientChunkEncoder.macEncodingOffset());
+        assertEquals(56, ParamsChunkEncoder.BLOCK_LENGTH);
+        assertEquals(40, ParamsChunkEncoder.macEncodingOffset());
+        assertEquals(32, LeaveEncoder.BLOCK_LENGTH);
+        assertEquals(32, LeaveAckEncoder.BLOCK_LENGTH);
+        assertEquals(FrameMac.LENGTH, GradientChunkEncoder.macLength());
+        assertEquals(RunSecret.NONCE_LENGTH, RegisterEncoder.clientNonceLength());
         assertEquals(java.util.List.of(1, 2, 3, 4, 5, 6, 7), java.util.List.of(RegisterEncoder.TEMPLATE_ID, WelcomeEncoder.TEMPLATE_ID,
             RejectEncoder.TEMPLATE_ID, GradientChunkEncoder.TEMPLATE_ID, ParamsChunkEncoder.TEMPLATE_ID,
             LeaveEncoder.TEMPLATE_ID, LeaveAckEncoder.TEMPLATE_ID));
@@ -74,16 +85,23 @@ class WireFlyweightTest
     }
 
     @Test
-    void registerRoundTripAndTokenComparison()
+    void registerRoundTripCarriesAProofAndNoToken()
     {
-        final byte[] token = "s3cret".getBytes(StandardCharsets.UTF_8);
+        final byte[] nonce = new byte[RunSecret.NONCE_LENGTH];
+        nonce[3] = 42;
         final int length = HEADER + new RegisterEncoder().wrapAndApplyHeader(buffer, OFFSET, headerEncoder)
             .workerId(12)
             .correlationId(-77L)
-            .putToken(token, 0, token.length)
+            .putClientNonce(nonce, 0, nonce.length)
+            .putToken(new byte[0], 0, 0)
             .replyEndpoint("127.0.0.1:40123")
             .encodedLength();
-        assertEquals(8 + 16 + 2 + 6 + 2 + 15, length);
+        assertEquals(8 + 48 + 2 + 0 + 2 + 15, length);
+        final RunSecret secret = new RunSecret("s3cret");
+        secret.registrationMac().signFrame(
+            buffer, OFFSET, length, OFFSET + HEADER + RegisterEncoder.proofEncodingOffset());
+        final String frameText = new String(buffer.byteArray(), OFFSET, length, StandardCharsets.ISO_8859_1);
+        assertFalse(frameText.contains("s3cret"), "the token never travels");
         assertEquals(FrameStatus.OK, frames.checkHeader(buffer, OFFSET, length));
         assertEquals(RegisterEncoder.TEMPLATE_ID, frames.templateId());
         assertEquals(FrameStatus.OK, frames.checkBody());
@@ -91,23 +109,29 @@ class WireFlyweightTest
         final RegisterDecoder decoder = frames.wrap(new RegisterDecoder());
         assertEquals(12, decoder.workerId());
         assertEquals(-77L, decoder.correlationId());
+        final byte[] receivedNonce = new byte[RunSecret.NONCE_LENGTH];
+        decoder.getClientNonce(receivedNonce, 0, receivedNonce.length);
+        assertArrayEquals(nonce, receivedNonce);
         final UnsafeBuffer received = new UnsafeBuffer(new byte[0]);
         decoder.wrapToken(received);
+        assertEquals(0, received.capacity());
         assertEquals("127.0.0.1:40123", decoder.replyEndpoint());
-        assertTrue(Tokens.matches(received, "s3cret".getBytes(StandardCharsets.UTF_8)));
-        assertFalse(Tokens.matches(received, "s3cres".getBytes(StandardCharsets.UTF_8)));
-        assertFalse(Tokens.matches(received, "s3cret!".getBytes(StandardCharsets.UTF_8)));
-        assertFalse(Tokens.matches(received, "s3cre".getBytes(StandardCharsets.UTF_8)));
+        final int proofOffset = OFFSET + HEADER + RegisterEncoder.proofEncodingOffset();
+        assertTrue(secret.registrationMac().verifyFrame(buffer, OFFSET, length, proofOffset));
+        assertFalse(new RunSecret("s3cres").registrationMac().verifyFrame(buffer, OFFSET, length, proofOffset));
+        buffer.putByte(OFFSET + length - 1, (byte)'4'); // the claimed reply endpoint is covered by the proof
+        assertFalse(secret.registrationMac().verifyFrame(buffer, OFFSET, length, proofOffset));
+        buffer.putByte(OFFSET + length - 1, (byte)'3');
 
         assertEquals(FrameStatus.OK, frames.checkHeader(buffer, OFFSET, length - 1));
         assertEquals(FrameStatus.TRUNCATED, frames.checkBody());
         assertEquals(FrameStatus.OK, frames.checkHeader(buffer, OFFSET, length + 1));
         assertEquals(FrameStatus.LENGTH_MISMATCH, frames.checkBody());
         // A forged token length that points past the frame, then one beyond the schema's bound.
-        buffer.putShort(OFFSET + 8 + 16, (short)900, ByteOrder.LITTLE_ENDIAN);
+        buffer.putShort(OFFSET + 8 + 48, (short)900, ByteOrder.LITTLE_ENDIAN);
         frames.checkHeader(buffer, OFFSET, length);
         assertEquals(FrameStatus.TRUNCATED, frames.checkBody());
-        buffer.putShort(OFFSET + 8 + 16, (short)60000, ByteOrder.LITTLE_ENDIAN);
+        buffer.putShort(OFFSET + 8 + 48, (short)60000, ByteOrder.LITTLE_ENDIAN);
         frames.checkHeader(buffer, OFFSET, length);
         assertEquals(FrameStatus.LENGTH_MISMATCH, frames.checkBody());
     }
@@ -118,7 +142,7 @@ class WireFlyweightTest
         final int length = HEADER + new WelcomeEncoder().wrapAndApplyHeader(buffer, OFFSET, headerEncoder)
             .workerId(4).parameterCount(25_000_000).correlationId(5).sessionKey(0x1122334455667788L)
             .step(1234567890123L).stepDeadlineMs(30_000).encodedLength();
-        assertEquals(8 + 40, length);
+        assertEquals(8 + 88, length);
         assertEquals(FrameStatus.OK, frames.checkHeader(buffer, OFFSET, length));
         assertEquals(FrameStatus.OK, frames.checkBody());
         final WelcomeDecoder decoder = frames.wrap(new WelcomeDecoder());
@@ -177,10 +201,10 @@ class WireFlyweightTest
             .chunkIndex(2).chunkCount(5).floatOffset(1000).floatCount(4);
         FloatPayload.put(buffer, encoder.limit(), source, 1, 4);
         final int length = HEADER + encoder.encodedLength() + 16;
-        assertEquals(8 + 48 + 16, length);
+        assertEquals(8 + 64 + 16, length);
         for (int i = 0; i < 4; i++)
         {
-            assertEquals(source[1 + i], buffer.getFloat(OFFSET + 8 + 48 + 4 * i, ByteOrder.LITTLE_ENDIAN));
+            assertEquals(source[1 + i], buffer.getFloat(OFFSET + 8 + 64 + 4 * i, ByteOrder.LITTLE_ENDIAN));
         }
         assertEquals(FrameStatus.OK, frames.checkHeader(buffer, OFFSET, length));
         assertEquals(FrameStatus.OK, frames.checkBody());
@@ -253,7 +277,7 @@ class WireFlyweightTest
             .sessionKey(-1).step(3).parameterCount(100).chunkIndex(0).chunkCount(1).floatOffset(0).floatCount(100);
         FloatPayload.put(buffer, encoder.limit(), source, 0, 100);
         final int length = HEADER + encoder.encodedLength() + 400;
-        assertEquals(8 + 40 + 400, length);
+        assertEquals(8 + 56 + 400, length);
         assertEquals(FrameStatus.OK, frames.checkHeader(buffer, OFFSET, length));
         assertEquals(FrameStatus.OK, frames.checkBody());
         final ParamsChunkDecoder decoder = frames.wrap(new ParamsChunkDecoder());
@@ -292,28 +316,28 @@ class WireFlyweightTest
         assertEquals(FrameStatus.TRUNCATED, frames.checkHeader(buffer, OFFSET, 7));
         assertEquals(-1, frames.templateId());
 
-        header(16, LeaveEncoder.TEMPLATE_ID, 0x9999, 1);
+        header(32, LeaveEncoder.TEMPLATE_ID, 0x9999, 1);
         assertEquals(FrameStatus.UNKNOWN_SCHEMA, frames.checkHeader(buffer, OFFSET, 64));
         assertEquals(0x9999, frames.schemaId());
 
         header(16, LeaveEncoder.TEMPLATE_ID, WireSchema.SCHEMA_ID, WireSchema.OLDEST_SUPPORTED_VERSION - 1);
-        assertEquals(FrameStatus.UNSUPPORTED_VERSION, frames.checkHeader(buffer, OFFSET, 64));
+        assertEquals(FrameStatus.UNSUPPORTED_VERSION, frames.checkHeader(buffer, OFFSET, 64)); // version 1: no MACs
 
-        header(16, 200, WireSchema.SCHEMA_ID, WireSchema.VERSION);
+        header(32, 200, WireSchema.SCHEMA_ID, WireSchema.VERSION);
         assertEquals(FrameStatus.UNKNOWN_TEMPLATE, frames.checkHeader(buffer, OFFSET, 64));
 
-        header(12, LeaveEncoder.TEMPLATE_ID, WireSchema.SCHEMA_ID, WireSchema.VERSION);
-        assertEquals(FrameStatus.BAD_BLOCK_LENGTH, frames.checkHeader(buffer, OFFSET, 64));
-        header(24, LeaveEncoder.TEMPLATE_ID, WireSchema.SCHEMA_ID, WireSchema.VERSION);
-        assertEquals(FrameStatus.BAD_BLOCK_LENGTH, frames.checkHeader(buffer, OFFSET, 64)); // same version: exact
-        header(12, LeaveEncoder.TEMPLATE_ID, WireSchema.SCHEMA_ID, WireSchema.VERSION + 1);
-        assertEquals(FrameStatus.BAD_BLOCK_LENGTH, frames.checkHeader(buffer, OFFSET, 64)); // newer: at least ours
-        header(24, LeaveEncoder.TEMPLATE_ID, WireSchema.SCHEMA_ID, WireSchema.VERSION + 1);
-        assertEquals(FrameStatus.OK, frames.checkHeader(buffer, OFFSET, 8 + 24));
-
         header(16, LeaveEncoder.TEMPLATE_ID, WireSchema.SCHEMA_ID, WireSchema.VERSION);
-        assertEquals(FrameStatus.TRUNCATED, frames.checkHeader(buffer, OFFSET, 8 + 16 - 1));
-        assertEquals(FrameStatus.OK, frames.checkHeader(buffer, OFFSET, 8 + 16));
+        assertEquals(FrameStatus.BAD_BLOCK_LENGTH, frames.checkHeader(buffer, OFFSET, 64)); // a version 1 block
+        header(40, LeaveEncoder.TEMPLATE_ID, WireSchema.SCHEMA_ID, WireSchema.VERSION);
+        assertEquals(FrameStatus.BAD_BLOCK_LENGTH, frames.checkHeader(buffer, OFFSET, 64)); // same version: exact
+        header(24, LeaveEncoder.TEMPLATE_ID, WireSchema.SCHEMA_ID, WireSchema.VERSION + 1);
+        assertEquals(FrameStatus.BAD_BLOCK_LENGTH, frames.checkHeader(buffer, OFFSET, 64)); // newer: at least ours
+        header(40, LeaveEncoder.TEMPLATE_ID, WireSchema.SCHEMA_ID, WireSchema.VERSION + 1);
+        assertEquals(FrameStatus.OK, frames.checkHeader(buffer, OFFSET, 8 + 40));
+
+        header(32, LeaveEncoder.TEMPLATE_ID, WireSchema.SCHEMA_ID, WireSchema.VERSION);
+        assertEquals(FrameStatus.TRUNCATED, frames.checkHeader(buffer, OFFSET, 8 + 32 - 1));
+        assertEquals(FrameStatus.OK, frames.checkHeader(buffer, OFFSET, 8 + 32));
     }
 
     @Test
