@@ -227,6 +227,12 @@ public final class ParameterServerClient implements AutoCloseable
         return forgedReplies;
     }
 
+    /** @return the current session's key, 0 between sessions; it travels in clear and authenticates nothing. */
+    long sessionKey()
+    {
+        return sessionKey;
+    }
+
     /** @return the media driver directory this client uses. */
     public String aeronDirectory()
     {
