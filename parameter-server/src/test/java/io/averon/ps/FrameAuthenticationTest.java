@@ -17,6 +17,8 @@ import org.agrona.CloseHelper;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -31,6 +33,7 @@ import static io.averon.ps.Fixtures.weightedMean;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -96,6 +99,22 @@ class FrameAuthenticationTest
         assertTrue(new RunSecret(token).registrationMac().verifyFrame(buffer, 0, frame.length, proofAt),
             "the proof verifies under the token's registration key");
         assertFalse(new RunSecret(token + "x").registrationMac().verifyFrame(buffer, 0, frame.length, proofAt));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = ClientConfig.Media.class, names = { "UDP", "IPC" })
+    void aClientHoldingAnotherTokenIsToldSo(final ClientConfig.Media media)
+    {
+        try (ParameterServer server = ParameterServer.start(
+                serverConfig().build(), new float[PARAMETERS], 0, new Fixtures.RecordingRule(1.0f)))
+        {
+            final ParameterServerException refused = assertThrows(ParameterServerException.class,
+                () -> ParameterServerClient.connect(clientConfig(server, 0).token("another").media(media).build()));
+            assertTrue(refused.getMessage().contains("token rejected by the parameter server at " + server.endpoint()),
+                refused.getMessage());
+            assertEquals(1, server.stats().rejected(RejectReason.BAD_TOKEN));
+            assertEquals(0, server.stats().registeredWorkers());
+        }
     }
 
     @Test
