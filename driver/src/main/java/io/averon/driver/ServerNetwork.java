@@ -21,15 +21,17 @@ public final class ServerNetwork {
     private final PortRange workerPorts;
     private final int mtu;
     private final String media;
+    private final String paramsGroup;
 
     private ServerNetwork(String bindHost, String advertisedHost, PortRange serverPorts, PortRange workerPorts,
-                          int mtu, String media) {
+                          int mtu, String media, String paramsGroup) {
         this.bindHost = bindHost;
         this.advertisedHost = advertisedHost;
         this.serverPorts = serverPorts;
         this.workerPorts = workerPorts;
         this.mtu = mtu;
         this.media = media;
+        this.paramsGroup = paramsGroup;
     }
 
     /**
@@ -58,14 +60,19 @@ public final class ServerNetwork {
                     + ") overlap: on an executor that shares the driver's host the two would compete for ports");
         }
         int mtu = mtu(config);
+        String group = config.oneOf("ps.fan-out", "unicast", "multicast").equals("multicast")
+                ? config.string("ps.multicast-group").trim() : null;
         try {
             ParameterServerConfig.builder().bindHost(bind).advertisedHost(advertised).ports(serverPorts).mtu(mtu)
                     .token("check").build();
+            if (group != null) {
+                ParameterServerConfig.builder().token("check").paramsGroup(group).build();
+            }
         } catch (IllegalArgumentException e) {
-            throw new InputException("ps settings: " + e.getMessage());
+            throw new InputException("ps settings: " + e.getMessage().replace("paramsGroup", "ps.multicast-group"));
         }
         return new ServerNetwork(bind, advertised, serverPorts, workerPorts, mtu,
-                config.oneOf("ps.transport", "auto", "udp", "ipc"));
+                config.oneOf("ps.transport", "auto", "udp", "ipc"), group);
     }
 
     private static PortRange ports(String key, JobConfig config) {
@@ -89,10 +96,13 @@ public final class ServerNetwork {
         }
     }
 
-    /** @return a server configuration builder with these addresses, ports and MTU set. */
-    public ParameterServerConfig.Builder serverConfig() {
+    /**
+     * @param workerMedia "ipc" or "udp", from {@link #workerMedia}: a multicast group only serves workers over UDP
+     * @return a server configuration builder with these addresses, ports, MTU and PARAMS fan-out set
+     */
+    public ParameterServerConfig.Builder serverConfig(String workerMedia) {
         return ParameterServerConfig.builder().bindHost(bindHost).advertisedHost(advertisedHost).ports(serverPorts)
-                .mtu(mtu);
+                .mtu(mtu).paramsGroup(workerMedia.equals("udp") ? paramsGroup : null);
     }
 
     /**
@@ -101,7 +111,7 @@ public final class ServerNetwork {
      * @return the settings each worker's client is built with
      */
     public WorkerAssignment.Transport workerTransport(int termLength, int chunkBytes) {
-        return new WorkerAssignment.Transport(mtu, termLength, chunkBytes, workerPorts.spec(), media);
+        return new WorkerAssignment.Transport(mtu, termLength, chunkBytes, workerPorts.spec(), media, paramsGroup);
     }
 
     /**
@@ -139,6 +149,9 @@ public final class ServerNetwork {
         }
         return "parameter server " + endpoint + " over UDP (bound " + bindHost + ", ps.port " + serverPorts
                 + "), worker reply ports " + workerPorts + " (ps.worker-ports), mtu " + serverMtu
-                + (mtu == ParameterServerConfig.AUTO_MTU ? " (auto: fitted to the link; workers fit their own)" : "");
+                + (mtu == ParameterServerConfig.AUTO_MTU ? " (auto: fitted to the link; workers fit their own)" : "")
+                + (paramsGroup == null ? "" : "; parameters multicast to group " + paramsGroup + " (ps.fan-out; "
+                + "UDP port " + paramsGroup.substring(paramsGroup.lastIndexOf(':') + 1)
+                + " on every executor's host, from the driver)");
     }
 }

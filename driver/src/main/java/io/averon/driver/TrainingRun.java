@@ -419,7 +419,7 @@ public final class TrainingRun {
     /** The server's bounds come from the run: worker ids are the barrier stage's partitions 0 .. workers-1. */
     private ParameterServerConfig serverConfig(String token, int workers) {
         try {
-            return network.serverConfig()
+            return network.serverConfig(network.workerMedia(workersShareServerDriver()))
                     .token(token)
                     .stepDeadlineMs(config.millis("ps.step-deadline"))
                     .evictAfterMissedSteps(config.positive("ps.evict-after-missed-steps"))

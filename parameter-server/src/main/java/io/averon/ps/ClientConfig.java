@@ -42,6 +42,7 @@ public final class ClientConfig
     private final int termLength;
     private final int chunkBytes;
     private final int socketBufferBytes;
+    private final String paramsGroup;
 
     private ClientConfig(final Builder builder)
     {
@@ -59,6 +60,7 @@ public final class ClientConfig
         termLength = builder.termLength;
         chunkBytes = builder.chunkBytes;
         socketBufferBytes = builder.socketBufferBytes;
+        paramsGroup = builder.paramsGroup;
     }
 
     /** @return a builder with defaults and no endpoint, token or worker id. */
@@ -84,7 +86,17 @@ public final class ClientConfig
             .mtu(mtu)
             .termLength(termLength)
             .chunkBytes(chunkBytes)
-            .socketBufferBytes(socketBufferBytes);
+            .socketBufferBytes(socketBufferBytes)
+            .paramsGroup(paramsGroup);
+    }
+
+    /**
+     * @return the server's multicast group for PARAMS, which a UDP client joins on its reply host's interface; null
+     *         when the server sends PARAMS to each worker (and for IPC clients, which are sent to over shared memory).
+     */
+    public String paramsGroup()
+    {
+        return paramsGroup;
     }
 
     /** @return "host:port" of the server. */
@@ -201,6 +213,7 @@ public final class ClientConfig
         private int termLength = ParameterServerConfig.DEFAULT_TERM_LENGTH;
         private int chunkBytes = ParameterServerConfig.DEFAULT_CHUNK_BYTES;
         private int socketBufferBytes = ParameterServerConfig.DEFAULT_SOCKET_BUFFER_BYTES;
+        private String paramsGroup;
 
         private Builder()
         {
@@ -297,6 +310,13 @@ public final class ClientConfig
             return this;
         }
 
+        /** @param paramsGroup the server's multicast group for PARAMS, or null. @return this */
+        public Builder paramsGroup(final String paramsGroup)
+        {
+            this.paramsGroup = paramsGroup;
+            return this;
+        }
+
         /** @param socketBufferBytes UDP socket buffer and receiver window. @return this */
         public Builder socketBufferBytes(final int socketBufferBytes)
         {
@@ -345,6 +365,10 @@ public final class ClientConfig
             }
             UdpChannels.validate(mtu == ParameterServerConfig.AUTO_MTU ? LinkMtu.SAFE_DEFAULT : mtu, termLength,
                 chunkBytes, socketBufferBytes);
+            if (paramsGroup != null)
+            {
+                UdpChannels.checkGroup("paramsGroup", paramsGroup);
+            }
             return new ClientConfig(this);
         }
     }

@@ -7,6 +7,7 @@ import io.aeron.Image;
 import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.logbuffer.Header;
+import io.averon.ps.wire.FanOut;
 import io.averon.ps.wire.FloatPayload;
 import io.averon.ps.wire.FrameGate;
 import io.averon.ps.wire.FrameMac;
@@ -68,6 +69,8 @@ final class ParameterServerAgent implements Agent
     private final Subscription subscription;
     private final Subscription ipcSubscription;
     private final StepPayload payload;
+    private final ExclusivePublication groupPublication;
+    private final ParameterFeed groupFeed;
     private final FragmentAssembler assembler;
     private final float[] parameters;
     private final float[] meanGradient;
@@ -166,6 +169,29 @@ final class ParameterServerAgent implements Agent
         // Workers that share this media driver (Spark local mode) talk over shared memory instead of loopback UDP.
         this.ipcSubscription = aeron.addSubscription(
             UdpChannels.IPC_REQUESTS, WireSchema.REQUEST_STREAM_ID, null, this::onImageUnavailable);
+
+        final String group = config.paramsGroup();
+        if (group == null)
+        {
+            this.groupPublication = null;
+            this.groupFeed = null;
+        }
+        else
+        {
+            try
+            {
+                this.groupPublication = aeron.addExclusivePublication(
+                    channels.groupPublication(group, config.advertisedHost()), WireSchema.GROUP_STREAM_ID);
+            }
+            catch (final RuntimeException ex)
+            {
+                CloseHelper.quietCloseAll(subscription, ipcSubscription);
+                throw new ParameterServerException("cannot send to multicast group " + group + " from the interface " +
+                    "of " + config.advertisedHost() + ": " + ex.getMessage(), ex);
+            }
+            // One stream for every member that joined the group: chunks with no session key, signed as for anyone.
+            this.groupFeed = new ParameterFeed(groupPublication, payload, 0, null, nowNs);
+        }
     }
 
     @Override
@@ -203,6 +229,7 @@ final class ParameterServerAgent implements Agent
             CloseHelper.quietClose(member.publication);
         }
         farewells.closeAll();
+        CloseHelper.quietClose(groupPublication);
         CloseHelper.quietClose(subscription);
         CloseHelper.quietClose(ipcSubscription);
         failPendingTasks(new ParameterServerException("parameter server at " + endpoint + " closed"));
@@ -440,6 +467,8 @@ final class ParameterServerAgent implements Agent
         final long correlationId = decoder.correlationId();
         decoder.wrapToken(ignoredToken); // var fields are read in schema order: the (empty) token, then the endpoint
         final String replyEndpoint = decoder.replyEndpoint();
+        final boolean onGroup = groupFeed != null && decoder.fanOut() == FanOut.MULTICAST &&
+            !UdpChannels.isIpcEndpoint(replyEndpoint);
         if (!registrationMac.verifyFrame(buffer, offset, length,
             offset + MessageHeaderEncoder.ENCODED_LENGTH + RegisterDecoder.proofEncodingOffset()))
         {
@@ -498,11 +527,15 @@ final class ParameterServerAgent implements Agent
 
         final byte[] clientNonce = new byte[RunSecret.NONCE_LENGTH];
         decoder.getClientNonce(clientNonce, 0, clientNonce.length);
-        register(workerId, correlationId, clientNonce, replyEndpoint);
+        register(workerId, correlationId, clientNonce, replyEndpoint, onGroup);
     }
 
     private void register(
-        final int workerId, final long correlationId, final byte[] clientNonce, final String replyEndpoint)
+        final int workerId,
+        final long correlationId,
+        final byte[] clientNonce,
+        final String replyEndpoint,
+        final boolean onGroup)
     {
         final ExclusivePublication publication;
         try
@@ -532,7 +565,7 @@ final class ParameterServerAgent implements Agent
         feed.welcome(workerId, correlationId, deadlineMs, serverNonce, paramsNonce);
         feed.restart(step, nowNs);
         addMember(new WorkerSession(
-            workerId, sessionKey, replyEndpoint, sessionMac, publication, gradient, feed, nowNs));
+            workerId, sessionKey, replyEndpoint, onGroup, sessionMac, publication, gradient, feed, nowNs));
         counters.membership(members.length, workerId);
 
         if (previous == null)
@@ -703,16 +736,27 @@ final class ParameterServerAgent implements Agent
         stepArmedNs = NOT_ARMED;
         counters.stepCompleted(step, globalBatchSize, aggregator.meanLoss());
 
+        boolean anyOnGroup = false;
         for (final WorkerSession member : current)
         {
             if (member.missedDeadlines() >= evictAfterMissedSteps)
             {
                 evict(member, completing);
             }
+            else if (member.onGroup && !member.feed.isPending())
+            {
+                anyOnGroup = true; // the group stream below carries this step to it
+            }
             else
             {
+                // Unicast, or still catching up on its own stream: the newer step follows there too.
                 member.feed.restart(step, nowNs);
+                anyOnGroup |= member.onGroup;
             }
+        }
+        if (anyOnGroup)
+        {
+            groupFeed.restart(step, nowNs);
         }
 
         if (LOG.isDebugEnabled())
@@ -934,6 +978,11 @@ final class ParameterServerAgent implements Agent
     private int sendFeeds()
     {
         int work = 0;
+        if (groupFeed != null && groupFeed.isPending())
+        {
+            // Aeron's multicast flow control follows the fastest receiver: a slow member never holds this back.
+            work += groupFeed.send(nowNs, SEND_BURST);
+        }
         for (final WorkerSession member : members)
         {
             final ParameterFeed feed = member.feed;

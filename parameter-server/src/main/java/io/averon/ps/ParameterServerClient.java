@@ -6,6 +6,7 @@ import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.exceptions.RegistrationException;
 import io.aeron.logbuffer.Header;
+import io.averon.ps.wire.FanOut;
 import io.averon.ps.wire.FloatPayload;
 import io.averon.ps.wire.FrameGate;
 import io.averon.ps.wire.FrameMac;
@@ -55,10 +56,12 @@ public final class ParameterServerClient implements AutoCloseable
     private static final long REJOIN_SLACK_MS = 10_000;
     private static final long NONE = Long.MIN_VALUE;
     private static final byte[] NO_TOKEN = new byte[0];
+    private static final long GROUP_JOIN_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(3);
 
     private final ClientConfig config;
     private final EmbeddedAeron transport;
     private final Subscription subscription;
+    private final Subscription groupSubscription;
     private final ExclusivePublication publication;
     private final FragmentAssembler assembler = new FragmentAssembler(this::onFragment);
     private final IdleStrategy idleStrategy = new BackoffIdleStrategy(10, 20, 1_000, 1_000_000);
@@ -88,6 +91,9 @@ public final class ParameterServerClient implements AutoCloseable
     private final byte[] serverNonce = new byte[RunSecret.NONCE_LENGTH];
     private final byte[] paramsNonce = new byte[RunSecret.NONCE_LENGTH];
     private long forgedReplies;
+    private long stepsOnGroup;
+    private boolean pollingGroup;
+    private boolean groupUnreachableReported;
     private long pendingCorrelationId;
     private boolean welcomed;
     private long serverStepDeadlineMs;
@@ -123,6 +129,7 @@ public final class ParameterServerClient implements AutoCloseable
 
         final UdpChannels channels = new UdpChannels(config.mtu(), config.termLength(), config.socketBufferBytes());
         Subscription subscription = null;
+        ExclusivePublication createdPublication = null;
         try
         {
             if (config.media() == ClientConfig.Media.IPC)
@@ -132,7 +139,7 @@ public final class ParameterServerClient implements AutoCloseable
                     channels.subscription(ipcEndpoint), UdpChannels.replyStream(ipcEndpoint));
                 this.subscription = subscription;
                 this.replyEndpoint = ipcEndpoint;
-                this.publication = transport.aeron().addExclusivePublication(
+                createdPublication = transport.aeron().addExclusivePublication(
                     channels.ipcRequests(), WireSchema.REQUEST_STREAM_ID);
             }
             else
@@ -142,14 +149,19 @@ public final class ParameterServerClient implements AutoCloseable
                         channels.subscription(config.replyBindHost() + ":" + port), WireSchema.REPLY_STREAM_ID));
                 this.subscription = subscription;
                 this.replyEndpoint = config.replyHost() + ":" + awaitReplyPort();
-                this.publication = transport.aeron().addExclusivePublication(
+                createdPublication = transport.aeron().addExclusivePublication(
                     channels.publication(serverEndpoint), WireSchema.REQUEST_STREAM_ID);
             }
+            this.publication = createdPublication;
             this.replyEndpointBytes = replyEndpoint.getBytes(StandardCharsets.US_ASCII);
+            // Joined before REGISTER says so, so that the server's next step on the group finds it listening.
+            this.groupSubscription = config.paramsGroup() == null || config.media() == ClientConfig.Media.IPC ? null :
+                transport.aeron().addSubscription(channels.groupSubscription(config.paramsGroup(), config.replyHost()),
+                    WireSchema.GROUP_STREAM_ID);
         }
         catch (final RegistrationException ex)
         {
-            CloseHelper.quietClose(subscription);
+            CloseHelper.quietCloseAll(subscription, createdPublication);
             // The usual cause: another publication to the same endpoint in a shared media driver uses different
             // socket settings, which Aeron cannot honour on one UDP socket.
             throw new ParameterServerException("worker " + config.workerId() + " cannot open its Aeron channels " +
@@ -225,6 +237,12 @@ public final class ParameterServerClient implements AutoCloseable
     public long forgedReplies()
     {
         return forgedReplies;
+    }
+
+    /** @return steps whose parameters the server's multicast group completed, rather than this worker's stream. */
+    public long stepsReceivedOnGroup()
+    {
+        return stepsOnGroup;
     }
 
     /** @return the current session's key, 0 between sessions; it travels in clear and authenticates nothing. */
@@ -333,7 +351,7 @@ public final class ParameterServerClient implements AutoCloseable
 
         while (!leaveAcknowledged)
         {
-            final int work = subscription.poll(assembler, FRAGMENT_LIMIT);
+            final int work = pollReplies();
             if (System.nanoTime() - deadlineNs > 0)
             {
                 LOG.warn("worker {}: no LEAVE_ACK from parameter server at {} within {} ms; closing anyway",
@@ -349,6 +367,7 @@ public final class ParameterServerClient implements AutoCloseable
     {
         CloseHelper.quietClose(publication);
         CloseHelper.quietClose(subscription);
+        CloseHelper.quietClose(groupSubscription);
         transport.close();
     }
 
@@ -374,7 +393,7 @@ public final class ParameterServerClient implements AutoCloseable
                     UdpChannels.port(serverEndpoint) + " is open on the driver's host (ps.port), and that the " +
                     "driver is still running");
             }
-            idleStrategy.idle(subscription.poll(assembler, FRAGMENT_LIMIT));
+            idleStrategy.idle(pollReplies());
         }
 
         sessionKey = 0;
@@ -388,10 +407,12 @@ public final class ParameterServerClient implements AutoCloseable
         pendingCorrelationId = newCorrelationId();
         clientNonce = RunSecret.newNonce(random);
 
+        final boolean onGroup = joinedGroup(deadlineNs);
         sendBuffer.setMemory(0, MessageHeaderEncoder.ENCODED_LENGTH + RegisterEncoder.BLOCK_LENGTH, (byte)0);
         final int length = MessageHeaderEncoder.ENCODED_LENGTH +
             registerEncoder.wrapAndApplyHeader(sendBuffer, 0, headerEncoder)
             .workerId(config.workerId())
+            .fanOut(onGroup ? FanOut.MULTICAST : FanOut.UNICAST)
             .correlationId(pendingCorrelationId)
             .putClientNonce(clientNonce, 0, clientNonce.length)
             .putToken(NO_TOKEN, 0, 0)
@@ -403,7 +424,7 @@ public final class ParameterServerClient implements AutoCloseable
 
         while (!(welcomed && adopted))
         {
-            final int work = subscription.poll(assembler, FRAGMENT_LIMIT);
+            final int work = pollReplies();
             if (refusal != null)
             {
                 pendingCorrelationId = 0;
@@ -468,7 +489,7 @@ public final class ParameterServerClient implements AutoCloseable
 
         while (true)
         {
-            final int work = subscription.poll(assembler, FRAGMENT_LIMIT);
+            final int work = pollReplies();
             if (handleRefusal() || heldStep != basis)
             {
                 return;
@@ -526,12 +547,61 @@ public final class ParameterServerClient implements AutoCloseable
         throw new ParameterServerException(refusalReason + " [" + refusal + "]");
     }
 
+    /**
+     * Whether the server's group reaches this worker: a receiver joins a multicast stream at the position it first
+     * hears, so the server may count on the group only once this worker's media driver has an image of it (its
+     * heartbeats or setup frames arrive every 100 ms or so). Otherwise the worker asks for its own stream, and says so.
+     */
+    private boolean joinedGroup(final long deadlineNs)
+    {
+        if (groupSubscription == null)
+        {
+            return false;
+        }
+        final long waitUntilNs = Math.min(deadlineNs, System.nanoTime() + GROUP_JOIN_TIMEOUT_NS);
+        while (groupSubscription.imageCount() == 0 && System.nanoTime() - waitUntilNs < 0)
+        {
+            idleStrategy.idle(subscription.poll(assembler, FRAGMENT_LIMIT));
+        }
+        if (groupSubscription.imageCount() > 0)
+        {
+            return true;
+        }
+        if (!groupUnreachableReported)
+        {
+            groupUnreachableReported = true;
+            LOG.warn("worker {}: nothing arrives from the parameter server's multicast group {} on {} within {} ms " +
+                "(multicast blocked on this network, or the group not routed to this interface); receiving " +
+                "parameters on its own stream instead", config.workerId(), config.paramsGroup(), config.replyHost(),
+                TimeUnit.NANOSECONDS.toMillis(GROUP_JOIN_TIMEOUT_NS));
+        }
+        return false;
+    }
+
+    private int pollReplies()
+    {
+        final int fragments = subscription.poll(assembler, FRAGMENT_LIMIT);
+        if (groupSubscription == null)
+        {
+            return fragments;
+        }
+        pollingGroup = true;
+        try
+        {
+            return fragments + groupSubscription.poll(assembler, FRAGMENT_LIMIT);
+        }
+        finally
+        {
+            pollingGroup = false;
+        }
+    }
+
     private void drainInbound()
     {
         int fragments;
         do
         {
-            fragments = subscription.poll(assembler, FRAGMENT_LIMIT);
+            fragments = pollReplies();
         }
         while (fragments > 0);
     }
@@ -559,7 +629,7 @@ public final class ParameterServerClient implements AutoCloseable
             if (result != Publication.ADMIN_ACTION)
             {
                 // Keep replies flowing while we wait, so the server's own sends to us never stall on us.
-                idleStrategy.idle(subscription.poll(assembler, FRAGMENT_LIMIT));
+                idleStrategy.idle(pollReplies());
             }
         }
     }
@@ -588,7 +658,9 @@ public final class ParameterServerClient implements AutoCloseable
         {
             case ParamsChunkEncoder.TEMPLATE_ID ->
             {
-                if (frames.wrap(paramsDecoder).sessionKey() == sessionKey && sessionKey != 0)
+                final long chunkKey = frames.wrap(paramsDecoder).sessionKey();
+                // A group's chunks carry no session key; they are for any member that joined, once it is one.
+                if (sessionKey != 0 && (chunkKey == sessionKey || (chunkKey == 0 && groupSubscription != null)))
                 {
                     onParamsChunk(paramsDecoder, buffer, offset, length);
                 }
@@ -728,8 +800,14 @@ public final class ParameterServerClient implements AutoCloseable
             nextChunk = 0;
             nextFloat = 0;
         }
-        else if (!assembling || decoder.step() != assemblingStep || chunkIndex != nextChunk ||
-            decoder.chunkCount() != assemblingChunkCount)
+        else if (!assembling || decoder.step() != assemblingStep || chunkIndex != nextChunk)
+        {
+            // Not the chunk this assembly needs next. With a multicast group a member can receive one step on two
+            // streams (its own, while catching up, and the group's); each delivers every chunk in order, so the
+            // assembly takes each chunk from whichever stream brings it first and ignores the rest.
+            return;
+        }
+        else if (decoder.chunkCount() != assemblingChunkCount)
         {
             assembling = false;
             return;
@@ -789,6 +867,10 @@ public final class ParameterServerClient implements AutoCloseable
         System.arraycopy(staging, 0, parameters, 0, staging.length);
         heldStep = step;
         adoptAnyStep = false;
+        if (pollingGroup)
+        {
+            stepsOnGroup++;
+        }
         adopted = true;
     }
 

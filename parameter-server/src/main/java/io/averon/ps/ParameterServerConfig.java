@@ -47,6 +47,7 @@ public final class ParameterServerConfig
     private final int maxBatchSize;
     private final int maxWorkers;
     private final int maxNonFiniteSteps;
+    private final String paramsGroup;
 
     private ParameterServerConfig(final Builder builder)
     {
@@ -66,6 +67,7 @@ public final class ParameterServerConfig
         maxBatchSize = builder.maxBatchSize;
         maxWorkers = builder.maxWorkers;
         maxNonFiniteSteps = builder.maxNonFiniteSteps;
+        paramsGroup = builder.paramsGroup;
     }
 
     /** @return a builder with defaults and no token. */
@@ -91,7 +93,8 @@ public final class ParameterServerConfig
             .socketBufferBytes(socketBufferBytes)
             .maxBatchSize(maxBatchSize)
             .maxWorkers(maxWorkers)
-            .maxNonFiniteSteps(maxNonFiniteSteps);
+            .maxNonFiniteSteps(maxNonFiniteSteps)
+            .paramsGroup(paramsGroup);
     }
 
     /** @return local address the server binds (0.0.0.0 for every interface). */
@@ -178,6 +181,15 @@ public final class ParameterServerConfig
         return maxNonFiniteSteps;
     }
 
+    /**
+     * @return multicast group (host:port) on which the server sends PARAMS once to every worker that joined it, sent
+     *         out of the advertised address's interface; null to send to each worker on its own reply channel.
+     */
+    public String paramsGroup()
+    {
+        return paramsGroup;
+    }
+
     @Override
     public String toString()
     {
@@ -187,7 +199,7 @@ public final class ParameterServerConfig
             ", aeronDirectory=" + aeronDirectory + ", mtu=" + mtu + ", termLength=" + termLength +
             ", chunkBytes=" + chunkBytes + ", socketBufferBytes=" + socketBufferBytes +
             ", maxBatchSize=" + maxBatchSize + ", maxWorkers=" + maxWorkers +
-            ", maxNonFiniteSteps=" + maxNonFiniteSteps + '}';
+            ", maxNonFiniteSteps=" + maxNonFiniteSteps + ", paramsGroup=" + paramsGroup + '}';
     }
 
     /**
@@ -198,6 +210,7 @@ public final class ParameterServerConfig
         private String bindHost;
         private String advertisedHost = "127.0.0.1";
         private PortRange ports = PortRange.EPHEMERAL;
+        private String paramsGroup;
         private String token;
         private long stepDeadlineMs = DEFAULT_STEP_DEADLINE_MS;
         private int evictAfterMissedSteps = DEFAULT_EVICT_AFTER_MISSED_STEPS;
@@ -338,6 +351,17 @@ public final class ParameterServerConfig
         }
 
         /**
+         * @param paramsGroup multicast group host:port for PARAMS (see {@link ParameterServerConfig#paramsGroup()}),
+         *                    or null for unicast.
+         * @return this
+         */
+        public Builder paramsGroup(final String paramsGroup)
+        {
+            this.paramsGroup = paramsGroup;
+            return this;
+        }
+
+        /**
          * @return the validated configuration.
          * @throws IllegalArgumentException naming the first invalid key.
          */
@@ -377,6 +401,10 @@ public final class ParameterServerConfig
             }
             UdpChannels.validate(mtu == AUTO_MTU ? LinkMtu.SAFE_DEFAULT : mtu, termLength, chunkBytes,
                 socketBufferBytes);
+            if (paramsGroup != null)
+            {
+                UdpChannels.checkGroup("paramsGroup", paramsGroup);
+            }
             return new ParameterServerConfig(this);
         }
     }

@@ -4,6 +4,7 @@ import io.aeron.ChannelUriStringBuilder;
 import io.averon.ps.wire.WireSchema;
 
 import java.net.InetAddress;
+import java.util.Arrays;
 import java.net.UnknownHostException;
 
 /**
@@ -91,6 +92,63 @@ final class UdpChannels
             // shared with a registration from that endpoint (a refused worker id, taken again once free).
             .socketSndbufLength(socketBufferBytes)
             .build();
+    }
+
+    /** @return the server's publication to its multicast group, sent out of the interface holding localAddress. */
+    String groupPublication(final String group, final String localAddress)
+    {
+        return new ChannelUriStringBuilder()
+            .media("udp")
+            .endpoint(group)
+            .networkInterface(localAddress)
+            .mtu(mtu)
+            .termLength(termLength)
+            .socketSndbufLength(socketBufferBytes)
+            .build();
+    }
+
+    /** @return a worker's subscription to the server's multicast group, joined on the interface of localAddress. */
+    String groupSubscription(final String group, final String localAddress)
+    {
+        return new ChannelUriStringBuilder()
+            .media("udp")
+            .endpoint(group)
+            .networkInterface(localAddress)
+            .socketRcvbufLength(socketBufferBytes)
+            .receiverWindowLength(socketBufferBytes)
+            .build();
+    }
+
+    /**
+     * A multicast group for PARAMS: an IPv4 multicast address whose last byte is odd (Aeron sends data to it and
+     * control messages to the next address) and a port.
+     *
+     * @return the group, unchanged.
+     * @throws IllegalArgumentException naming the key and what is wrong.
+     */
+    static String checkGroup(final String key, final String group)
+    {
+        if (!isEndpoint(group) || port(group) <= 0)
+        {
+            throw new IllegalArgumentException(key + " must be host:port of an IPv4 multicast group, e.g. " +
+                "239.255.65.87:40200, was '" + group + "'");
+        }
+        final String host = host(group);
+        final String[] bytes = host.split("\\.");
+        final boolean ipv4 = bytes.length == 4 && Arrays.stream(bytes).allMatch((b) -> b.matches("\\d{1,3}") &&
+            Integer.parseInt(b) <= 255);
+        if (!ipv4 || Integer.parseInt(bytes[0]) < 224 || Integer.parseInt(bytes[0]) > 239)
+        {
+            throw new IllegalArgumentException(key + " = " + group + ": " + host + " is not an IPv4 multicast " +
+                "address (224.0.0.0 to 239.255.255.255; 239.255.x.x is for a site's own use)");
+        }
+        if ((Integer.parseInt(bytes[3]) & 1) == 0)
+        {
+            throw new IllegalArgumentException(key + " = " + group + ": the group's last byte must be odd (Aeron " +
+                "sends control messages to the next address), e.g. " + bytes[0] + "." + bytes[1] + "." + bytes[2] +
+                "." + (Integer.parseInt(bytes[3]) | 1));
+        }
+        return group;
     }
 
     static void validate(final int mtu, final int termLength, final int chunkBytes, final int socketBufferBytes)

@@ -16,6 +16,8 @@ final class WorkerSession
     final int workerId;
     final long sessionKey;
     final String replyEndpoint;
+    /** Receives PARAMS on the server's multicast group once its own stream has delivered its first ones. */
+    final boolean onGroup;
     final FrameMac mac;
     final ExclusivePublication publication;
     final float[] gradient;
@@ -40,6 +42,7 @@ final class WorkerSession
         final int workerId,
         final long sessionKey,
         final String replyEndpoint,
+        final boolean onGroup,
         final FrameMac mac,
         final ExclusivePublication publication,
         final float[] gradient,
@@ -50,6 +53,7 @@ final class WorkerSession
         this.workerId = workerId;
         this.sessionKey = sessionKey;
         this.replyEndpoint = replyEndpoint;
+        this.onGroup = onGroup;
         this.mac = mac;
         this.publication = publication;
         this.gradient = gradient;

@@ -89,6 +89,7 @@ public final class TrainingWorker {
                 .mtu(transport.mtu())
                 .termLength(transport.termLength())
                 .chunkBytes(transport.chunkBytes())
+                .paramsGroup(transport.paramsGroup())
                 .build();
         if (assignment.aeronDirectory() == null) {
             try {

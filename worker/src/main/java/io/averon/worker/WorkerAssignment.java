@@ -38,7 +38,8 @@ public record WorkerAssignment(String serverEndpoint, String token, String aeron
      * @param replyPorts UDP ports the worker may bind for replies ("0", "P" or "FIRST-LAST"; ps.worker-ports)
      * @param media      "auto", "udp" or "ipc" (ps.transport): auto takes IPC when sharing the server's media driver
      */
-    public record Transport(int mtu, int termLength, int chunkBytes, String replyPorts, String media)
+    public record Transport(int mtu, int termLength, int chunkBytes, String replyPorts, String media,
+                            String paramsGroup)
             implements Serializable {
     }
 }

@@ -67,7 +67,7 @@ class SynchronousParityTest {
         try (ParameterServer server = ParameterServer.start(psConfig, initial, 0, rule)) {
             WorkerAssignment assignment = new WorkerAssignment(server.endpoint(), "parity-secret",
                     server.aeronDirectory(), ModelDefinition.of(conf), data, PipelineSettings.plain(data.shape()), plan, BATCH, 0, 30_000, 60_000,
-                    new WorkerAssignment.Transport(8192, 16 * 1024 * 1024, 1024 * 1024, "0", "auto"), null);
+                    new WorkerAssignment.Transport(8192, 16 * 1024 * 1024, 1024 * 1024, "0", "auto", null), null);
             CyclicBarrier joined = new CyclicBarrier(WORKERS);
             ExecutorService pool = Executors.newFixedThreadPool(WORKERS);
             List<Future<WorkerReport>> reports = new ArrayList<>();

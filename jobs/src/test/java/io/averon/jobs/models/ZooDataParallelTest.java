@@ -76,7 +76,7 @@ class ZooDataParallelTest {
                 WorkerAssignment assignment = new WorkerAssignment(server.endpoint(), "zoo", server.aeronDirectory(),
                         model, data, PipelineSettings.plain(data.shape()), new EpochPlan(5, epoch, WORKERS,
                         data.size()), BATCH, server.step(), 30_000, 300_000,
-                        new WorkerAssignment.Transport(8192, 16 * 1024 * 1024, 1024 * 1024, "0", "auto"), null);
+                        new WorkerAssignment.Transport(8192, 16 * 1024 * 1024, 1024 * 1024, "0", "auto", null), null);
                 CyclicBarrier joined = new CyclicBarrier(WORKERS);
                 ExecutorService pool = Executors.newFixedThreadPool(WORKERS);
                 try {

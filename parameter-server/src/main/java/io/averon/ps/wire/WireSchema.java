@@ -34,6 +34,9 @@ public final class WireSchema
     /** Stream on which the server publishes to one client (WELCOME, REJECT, PARAMS, LEAVE_ACK). */
     public static final int REPLY_STREAM_ID = 0x4156_0002;
 
+    /** Stream on which the server multicasts PARAMS to the workers that joined its group (ps.fan-out = multicast). */
+    public static final int GROUP_STREAM_ID = 0x4156_0003;
+
     /** Header plus the longer fixed block of the two chunk templates this build writes; the payload follows it. */
     public static final int MAX_CHUNK_HEADER_LENGTH = MessageHeaderEncoder.ENCODED_LENGTH +
         Math.max(GradientChunkEncoder.BLOCK_LENGTH, ParamsChunkEncoder.BLOCK_LENGTH);
