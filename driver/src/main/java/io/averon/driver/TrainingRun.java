@@ -1,6 +1,8 @@
 package io.averon.driver;
 
 import io.averon.driver.checkpoint.Checkpoint;
+import io.averon.driver.checkpoint.BackgroundCheckpoints;
+import io.averon.driver.checkpoint.CheckpointSchedule;
 import io.averon.driver.checkpoint.CheckpointState;
 import io.averon.driver.checkpoint.CheckpointStore;
 import io.averon.driver.config.JobConfig;
@@ -49,6 +51,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -74,6 +77,7 @@ public final class TrainingRun {
     private final ServerNetwork network;
     /** Location of the newest checkpoint this run wrote (or resumed from); null before the first. */
     private String lastCheckpoint;
+    private BackgroundCheckpoints checkpointWriter;
 
     public TrainingRun(JavaSparkContext sc, JobSpec job, RunOptions options) {
         this.sc = sc;
@@ -98,6 +102,8 @@ public final class TrainingRun {
         long seed = config.longValue("train.seed");
         int keep = config.positive("checkpoint.keep");
         int everySteps = config.nonNegative("checkpoint.every-steps");
+        long everyMillis = config.millis("checkpoint.every");
+        long failureWindowMillis = config.millis("checkpoint.max-failure-window");
         int trainSize = job.train().size();
         int testSize = job.test().size();
         new EpochPlan(seed, 0, workers, trainSize);
@@ -117,8 +123,18 @@ public final class TrainingRun {
         float[] parameters = job.initialParameters() != null ? job.initialParameters()
                 : initial.parameters().toFloatVector();
         float[] updaterState = null;
+        double bestScore = Double.NEGATIVE_INFINITY;
+        int epochsSinceBest = 0;
         if (resumed != null) {
             CheckpointState s = resumed.state();
+            bestScore = s.bestScore();
+            epochsSinceBest = s.epochsSinceBest();
+            if (s.seed() != seed) {
+                LOG.warn("train.seed = {} but the checkpoint was written with seed {}: continuing with {}, so that the "
+                        + "data order stays the run's", seed, s.seed(), s.seed());
+                out.printf("train.seed %d ignored: resuming with the checkpoint's seed %d%n", seed, s.seed());
+                seed = s.seed();
+            }
             startEpoch = (int) s.epoch();
             startStep = s.step();
             stepInEpoch = s.stepInEpoch();
@@ -128,9 +144,12 @@ public final class TrainingRun {
                 throw new InputException("checkpoint " + resumed.location() + " already completed " + startEpoch
                         + " epochs and train.epochs = " + epochs + ": raise train.epochs to train further");
             }
-            if (stepInEpoch > 0 && s.workers() != workers) {
-                LOG.warn("checkpoint was written with {} workers, this run has {}: epoch {} restarts from its first "
-                        + "step", s.workers(), workers, startEpoch + 1);
+            if (s.workers() != workers) {
+                out.printf("checkpoint was written with %d workers, this run has %d: the global batch and data "
+                        + "partitions change, so the run is no longer bit-identical to an uninterrupted one%s%n",
+                        s.workers(), workers, stepInEpoch > 0 ? "; epoch " + (startEpoch + 1) + " restarts from its "
+                                + "first step" : "");
+                LOG.warn("checkpoint was written with {} workers, this run has {}", s.workers(), workers);
                 stepInEpoch = 0;
             }
             lastCheckpoint = resumed.location();
@@ -152,7 +171,11 @@ public final class TrainingRun {
         float[] finalParameters;
         long finalStep;
         try (ParameterServer server = startServer(token, workers, parameters, startStep, rule);
-             MetricsLog metrics = openRunDirectory(fs, runDir)) {
+             RunLock lock = RunLock.acquire(fs, runDir, sc.sc().applicationId(), options.resume() != null);
+             MetricsLog metrics = openRunDirectory(fs, runDir);
+             BackgroundCheckpoints writer = new BackgroundCheckpoints(checkpoints,
+                     TimeUnit.MILLISECONDS.toNanos(failureWindowMillis), lastCheckpoint)) {
+            checkpointWriter = writer;
             // Ctrl-C or a SIGTERM from the cluster manager must not leave the media driver's files in /dev/shm.
             out.println(network.describe(server.endpoint(), server.mtu(),
                     network.workerMedia(workersShareServerDriver())));
@@ -163,19 +186,22 @@ public final class TrainingRun {
                         "batch_size", batch, "epochs", epochs, "start_epoch", startEpoch, "start_step", startStep,
                         "model", fingerprint, "master", sc.master(), "wait_for_slots_s", slotWaitMs / 1000.0));
                 TestSetEvaluation evaluation = new TestSetEvaluation(sc, workers, 256);
-                int patience = config.nonNegative("train.early-stopping-patience");
-                double minDelta = config.number("train.early-stopping-min-delta");
-                double best = Double.NEGATIVE_INFINITY;
-                int sinceBest = 0;
-                for (int epoch = startEpoch; epoch < epochs; epoch++) {
+                EarlyStopping stopping = new EarlyStopping(config.nonNegative("train.early-stopping-patience"),
+                        config.number("train.early-stopping-min-delta"), bestScore, epochsSinceBest);
+                CheckpointSchedule schedule = new CheckpointSchedule(TimeUnit.MILLISECONDS.toNanos(everyMillis),
+                        everySteps, System.nanoTime(), server.step());
+                boolean stoppedBefore = resumed != null && stepInEpoch == 0 && startEpoch > 0
+                        && stopping.patience() > 0 && scoreResumedEpoch(evaluation, stopping, parameters, startEpoch,
+                        epochs, metrics);
+                for (int epoch = stoppedBefore ? epochs : startEpoch; epoch < epochs; epoch++) {
                     rule.epoch(epoch);
                     long epochStartStep = server.step() - (epoch == startEpoch ? stepInEpoch : 0);
                     EpochPlan plan = new EpochPlan(seed, epoch, workers, trainSize);
                     WorkerAssignment assignment = assignment(server, token, plan, batch, epochStartStep);
                     long t0 = System.nanoTime();
                     long examplesBefore = server.stats().examplesApplied();
-                    List<WorkerReport> reports = trainEpoch(server, assignment, epoch, epochs, trainSize, rule, checkpoints,
-                            everySteps, seed, workers, fingerprint, epochStartStep);
+                    List<WorkerReport> reports = trainEpoch(server, assignment, epoch, epochs, trainSize, rule, writer,
+                            schedule, stopping, seed, workers, fingerprint, epochStartStep);
                     double seconds = (System.nanoTime() - t0) / 1e9;
                     // From the server, not the reports: after a stage retry the reports cover only the last attempt.
                     long examples = server.stats().examplesApplied() - examplesBefore;
@@ -185,14 +211,24 @@ public final class TrainingRun {
                             : reports.stream().mapToDouble(WorkerReport::lossSum).sum() / reportedSteps;
                     Snapshot snapshot = snapshot(server, rule);
                     requireFinite(snapshot);
+                    // Handed to the writer before the evaluation, which it overlaps: a failed evaluation or a driver
+                    // lost during it does not lose the epoch. Early stopping's memory is that before this epoch's
+                    // score; a resume re-evaluates nothing, so the checkpoint must already count this epoch.
+                    CheckpointState epochState = new CheckpointState(epoch + 1, snapshot.step, 0, seed, workers,
+                            fingerprint, config.render(), stopping.best(), stopping.sinceBest());
+                    writer.submit(new BackgroundCheckpoints.Snapshot(epochState, snapshot.parameters,
+                            snapshot.updaterState));
+                    schedule.taken(snapshot.step, System.nanoTime());
                     ConfusionMatrix matrix = evaluation.evaluate(job.model(), snapshot.parameters, job.test(),
                             job.pipeline());
                     BadImages bad = new BadImages();
                     reports.forEach(r -> bad.merge(r.badImages()));
                     int ready = reports.stream().mapToInt(WorkerReport::batchesReady).sum();
-                    String location = checkpoints.write(new CheckpointState(epoch + 1, snapshot.step, 0, seed, workers,
-                            fingerprint, config.render()), snapshot.parameters, snapshot.updaterState);
-                    lastCheckpoint = location;
+                    String location = writer.awaitCommitted(snapshot.step, 60, TimeUnit.SECONDS);
+                    if (location == null) {
+                        location = "of step " + snapshot.step + " not yet written (storage failing, retrying; last "
+                                + "committed: " + writer.lastCommitted() + ")";
+                    }
                     EpochSummary summary = new EpochSummary(epoch + 1, steps, examples, seconds, examples / seconds,
                             trainLoss, matrix.accuracy(), matrix.meanLoss());
                     summaries.add(summary);
@@ -217,18 +253,13 @@ public final class TrainingRun {
                     metrics.write("epoch", fieldsOfEpoch);
                     double score = job.train().shape().segmentation()
                             ? matrix.meanIntersectionOverUnion() : matrix.accuracy();
-                    if (score > best + minDelta) {
-                        best = score;
-                        sinceBest = 0;
-                    } else {
-                        sinceBest++;
-                    }
-                    boolean stopEarly = patience > 0 && sinceBest >= patience && epoch < epochs - 1;
+                    boolean stopEarly = stopping.record(score, epoch == epochs - 1);
                     if (stopEarly) {
                         out.printf("early stopping after epoch %d: no %s gain above %.4f for %d epoch(s) "
                                         + "(best %.4f)%n", epoch + 1,
-                                job.train().shape().segmentation() ? "mean IoU" : "accuracy", minDelta, patience, best);
-                        metrics.write("early_stop", fields("epoch", epoch + 1, "best", best));
+                                job.train().shape().segmentation() ? "mean IoU" : "accuracy", stopping.minDelta(),
+                                stopping.patience(), stopping.best());
+                        metrics.write("early_stop", fields("epoch", epoch + 1, "best", stopping.best()));
                     }
                     if (epoch == epochs - 1 || stopEarly) {
                         out.print(matrix.render(job.classNames()));
@@ -244,6 +275,7 @@ public final class TrainingRun {
                 Snapshot last = snapshot(server, rule);
                 finalParameters = last.parameters;
                 finalStep = last.step;
+                writer.flush();
                 String model = saveModel(fs, runDir, last);
                 metrics.write("end", fields("step", finalStep, "model", model));
                 out.printf("model saved to %s%n", model);
@@ -255,9 +287,9 @@ public final class TrainingRun {
     }
 
     private List<WorkerReport> trainEpoch(ParameterServer server, WorkerAssignment assignment, int epoch, int epochs,
-                                          int trainSize, Dl4jUpdateRule rule, CheckpointStore checkpoints,
-                                          int everySteps, long seed, int workers, String fingerprint,
-                                          long epochStartStep) throws IOException {
+                                          int trainSize, Dl4jUpdateRule rule, BackgroundCheckpoints writer,
+                                          CheckpointSchedule schedule, EarlyStopping stopping, long seed, int workers,
+                                          String fingerprint, long epochStartStep) throws IOException {
         List<Integer> ids = IntStream.range(0, workers).boxed().collect(Collectors.toList());
         ClassTag<WorkerReport> tag = ClassTag$.MODULE$.apply(WorkerReport.class);
         RDD<WorkerReport> stage = sc.parallelize(ids, workers).rdd().barrier()
@@ -273,7 +305,6 @@ public final class TrainingRun {
         long startExamples = server.stats().examplesApplied();
         long skippedExamples = (server.step() - epochStartStep) * (long) assignment.batchSize() * workers;
         long t0 = System.nanoTime();
-        long lastCheckpointStep = server.step();
         long stallLimitNanos = config.millis("ps.response-timeout") * 1_000_000;
         long lastStep = server.step();
         long lastProgress = System.nanoTime();
@@ -319,17 +350,18 @@ public final class TrainingRun {
                     double elapsed = (System.nanoTime() - t0) / 1e9;
                     bar.update(Math.min(trainSize, skippedExamples + done), done / Math.max(elapsed, 1e-9),
                             stats.lastStepLoss());
-                    if (everySteps > 0 && stats.step() - lastCheckpointStep >= everySteps) {
+                    writer.checkHealth();
+                    if (schedule.due(stats.step(), System.nanoTime())) {
                         Snapshot s = snapshot(server, rule);
                         // The epoch's last step is checkpointed as a completed epoch once the stage returns.
                         // Non-finite parameters are no checkpoint to resume from: the server stops on them shortly.
                         if (s.step - epochStartStep < assignment.plan().steps(assignment.batchSize())
                                 && allFinite(s.parameters)) {
-                            lastCheckpoint = checkpoints.write(new CheckpointState(epoch, s.step,
-                                    s.step - epochStartStep, seed, workers, fingerprint, config.render()),
-                                    s.parameters, s.updaterState);
+                            writer.submit(new BackgroundCheckpoints.Snapshot(new CheckpointState(epoch, s.step,
+                                    s.step - epochStartStep, seed, workers, fingerprint, config.render(),
+                                    stopping.best(), stopping.sinceBest()), s.parameters, s.updaterState));
                         }
-                        lastCheckpointStep = s.step;
+                        schedule.taken(s.step, System.nanoTime());
                     }
                 }
             }
@@ -344,6 +376,30 @@ public final class TrainingRun {
         } finally {
             sc.sc().removeSparkListener(failures);
         }
+    }
+
+    /**
+     * An epoch's checkpoint is written before its evaluation, so it holds early stopping's memory of the epochs
+     * before it: a run resumed from it scores that epoch again (the same parameters give the same score) and decides
+     * as the uninterrupted run did.
+     *
+     * @return whether early stopping ends the run after that epoch
+     */
+    private boolean scoreResumedEpoch(TestSetEvaluation evaluation, EarlyStopping stopping, float[] parameters,
+                                      int completedEpochs, int epochs, MetricsLog metrics) throws IOException {
+        ConfusionMatrix matrix = evaluation.evaluate(job.model(), parameters, job.test(), job.pipeline());
+        boolean segmentation = job.train().shape().segmentation();
+        double score = segmentation ? matrix.meanIntersectionOverUnion() : matrix.accuracy();
+        boolean stop = stopping.record(score, completedEpochs == epochs);
+        out.printf("epoch %d scored again for early stopping: %s %.4f (best %.4f, %d epoch(s) without gain)%n",
+                completedEpochs, segmentation ? "mean IoU" : "accuracy", score, stopping.best(), stopping.sinceBest());
+        if (stop) {
+            out.printf("early stopping after epoch %d: no %s gain above %.4f for %d epoch(s) (best %.4f)%n",
+                    completedEpochs, segmentation ? "mean IoU" : "accuracy", stopping.minDelta(), stopping.patience(),
+                    stopping.best());
+            metrics.write("early_stop", fields("epoch", completedEpochs, "best", stopping.best()));
+        }
+        return stop;
     }
 
     private RuntimeException failure(ExecutionException e, int epoch, TaskFailures failures) {
@@ -464,7 +520,8 @@ public final class TrainingRun {
 
     private InputException divergence(String what, Throwable cause) {
         return new InputException(what + "; last checkpoint written: "
-                + (lastCheckpoint == null ? "none" : lastCheckpoint) + ". The likely cause is a learning rate too "
+                + Objects.requireNonNullElse(checkpointWriter != null ? checkpointWriter.lastCommitted()
+                : lastCheckpoint, "none") + ". The likely cause is a learning rate too "
                 + "high for this model: lower model.learning-rate (now " + config.number("model.learning-rate")
                 + ") and train again", cause);
     }
@@ -498,10 +555,7 @@ public final class TrainingRun {
         try (FSDataOutputStream stream = fs.create(temporary, true)) {
             net.save(stream);
         }
-        fs.delete(target, false);
-        if (!fs.rename(temporary, target)) {
-            throw new IOException("could not rename " + temporary + " to " + target);
-        }
+        AtomicRename.over(fs, temporary, target);
         return target.toString();
     }
 
@@ -574,17 +628,25 @@ public final class TrainingRun {
         return checkpoint;
     }
 
-    /** Opens a file for appending, keeping what an earlier invocation (before a resume) wrote. */
+    /**
+     * Opens a file for appending, keeping what an earlier invocation (before a resume) wrote. The earlier lines are
+     * copied into a new file that then replaces the old one in one rename, so a driver lost meanwhile loses nothing;
+     * the open stream follows the file through the rename.
+     */
     private static FSDataOutputStream reopen(FileSystem fs, Path file) throws IOException {
         // Rewrite instead of FileSystem.append: the local checksummed filesystem does not support append.
-        byte[] earlier = new byte[0];
-        if (fs.exists(file)) {
-            try (var in = fs.open(file)) {
-                earlier = in.readAllBytes();
-            }
+        if (!fs.exists(file)) {
+            return fs.create(file, false);
         }
-        FSDataOutputStream stream = fs.create(file, true);
+        byte[] earlier;
+        try (var in = fs.open(file)) {
+            earlier = in.readAllBytes();
+        }
+        Path temporary = new Path(file.getParent(), "_" + file.getName() + ".tmp");
+        FSDataOutputStream stream = fs.create(temporary, true);
         stream.write(earlier);
+        stream.hflush();
+        AtomicRename.over(fs, temporary, file);
         return stream;
     }
 

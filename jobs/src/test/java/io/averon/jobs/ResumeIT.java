@@ -11,6 +11,7 @@ import java.util.List;
 
 import static io.averon.worker.ParameterAssertions.assertClose;
 import static io.averon.worker.ParameterAssertions.maxAbsDiff;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,5 +46,75 @@ class ResumeIT {
         assertEquals(2, metrics.stream().filter(l -> l.contains("\"event\":\"epoch\"")).count(),
                 "metrics of both invocations are kept: " + metrics);
         assertEquals(straight.last().testAccuracy(), resumed.last().testAccuracy(), 1e-9);
+    }
+
+    /**
+     * A driver lost mid-epoch resumes from the newest mid-epoch checkpoint (written in the background): the epoch's
+     * own checkpoint is removed to stand for a driver that died before it, and the resumed run ends bit-identical.
+     */
+    @Test
+    void aResumeFromAMidEpochCheckpointEndsBitIdentical() throws Exception {
+        RunResult straight = train("--run-dir", tmp.resolve("straight").toString(), "--set", "train.epochs=2");
+        train("--run-dir", tmp.resolve("mid").toString(), "--set", "train.epochs=1",
+                "--set", "checkpoint.every-steps=3", "--set", "checkpoint.keep=10");
+        Path checkpoints = tmp.resolve("mid/checkpoints");
+        try (var listing = Files.list(checkpoints)) {
+            List<String> names = listing.map(p -> p.getFileName().toString()).sorted().toList();
+            // The driver looks at the step four times a second, so a mid-epoch checkpoint lands at the first step
+            // it sees at least 3 steps after the previous one.
+            assertTrue(names.size() >= 3 && names.get(names.size() - 1).equals("ckpt-000000000010"),
+                    "mid-epoch checkpoints, then the epoch's: " + names);
+        }
+        deleteTree(checkpoints.resolve("ckpt-000000000010"));
+
+        RunResult resumed = train("--resume", tmp.resolve("mid").toString(), "--set", "train.epochs=2");
+        assertEquals(straight.finalStep(), resumed.finalStep());
+        assertArrayEquals(straight.parameters(), resumed.parameters(), "bit for bit");
+    }
+
+    /**
+     * Early stopping's memory travels in the checkpoint: a min-delta no epoch can reach stops a 3-epoch run after its
+     * second epoch, and so it does when the first epoch ran in an earlier invocation.
+     */
+    @Test
+    void earlyStoppingResumesWhereItWas() throws Exception {
+        String[] stopping = { "--set", "train.early-stopping-patience=1", "--set", "train.early-stopping-min-delta=1" };
+        RunResult straight = train(concat(new String[] { "--run-dir", tmp.resolve("es-straight").toString(),
+                "--set", "train.epochs=3" }, stopping));
+        assertEquals(2, straight.epochs().size(), "stopped after epoch 2");
+        train(concat(new String[] { "--run-dir", tmp.resolve("es-split").toString(), "--set", "train.epochs=1" },
+                stopping));
+        RunResult resumed = train(concat(new String[] { "--resume", tmp.resolve("es-split").toString(),
+                "--set", "train.epochs=3" }, stopping));
+        assertEquals(1, resumed.epochs().size(), "only epoch 2 trained, then it stopped as the straight run did");
+        assertEquals(straight.finalStep(), resumed.finalStep());
+    }
+
+    @Test
+    void aSecondRunIntoADirectoryInUseStopsBeforeWritingAnything() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("busy"));
+        Files.writeString(dir.resolve("run.lock"), "application=app-20261202-0001\nhost=elsewhere\nprocess=7@x\n");
+        Invocation result = Invocation.of("train", "fashion-mnist-lenet", "--master", "local[2]",
+                "--workers", "2", "--run-dir", dir.toString(), "--set", "dataset.train-limit=640");
+        assertEquals(2, result.status(), result.err());
+        assertTrue(result.err().contains("averon: error: run directory") && result.err().contains(
+                "is in use by application app-20261202-0001"), result.err());
+        try (var listing = Files.list(dir)) {
+            assertEquals(List.of("run.lock"), listing.map(p -> p.getFileName().toString()).toList());
+        }
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 }

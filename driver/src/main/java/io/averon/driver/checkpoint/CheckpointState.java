@@ -6,12 +6,23 @@ import java.util.Objects;
  * Where a training run stands when a checkpoint is taken: enough to continue it with the same data order and to
  * refuse resuming into a different model. {@code epoch} counts completed epochs when {@code stepInEpoch == 0} and is
  * the epoch in progress otherwise; {@code step} is the parameter server's global step; {@code jobConfig} is the
- * rendered job configuration text the run was started with.
+ * rendered job configuration text the run was started with; {@code bestScore} and {@code epochsSinceBest} are early
+ * stopping's memory (negative infinity and 0 before the first evaluated epoch).
  */
 public record CheckpointState(long epoch, long step, long stepInEpoch, long seed, int workers, String modelFingerprint,
-                              String jobConfig) {
+                              String jobConfig, double bestScore, int epochsSinceBest) {
+
+    /** A state before any epoch was evaluated. */
+    public CheckpointState(long epoch, long step, long stepInEpoch, long seed, int workers, String modelFingerprint,
+                           String jobConfig) {
+        this(epoch, step, stepInEpoch, seed, workers, modelFingerprint, jobConfig, Double.NEGATIVE_INFINITY, 0);
+    }
 
     public CheckpointState {
+        if (Double.isNaN(bestScore) || epochsSinceBest < 0) {
+            throw new IllegalArgumentException("bestScore must be a number and epochsSinceBest >= 0, got bestScore="
+                    + bestScore + " epochsSinceBest=" + epochsSinceBest);
+        }
         if (epoch < 0 || step < 0 || stepInEpoch < 0) {
             throw new IllegalArgumentException("epoch, step and stepInEpoch must be >= 0, got epoch=" + epoch
                     + " step=" + step + " stepInEpoch=" + stepInEpoch);

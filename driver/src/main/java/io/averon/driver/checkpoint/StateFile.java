@@ -26,6 +26,8 @@ final class StateFile {
         line(text, "seed", Long.toString(state.seed()));
         line(text, "workers", Integer.toString(state.workers()));
         line(text, "modelFingerprint", state.modelFingerprint());
+        line(text, "bestScore", Double.toString(state.bestScore()));
+        line(text, "epochsSinceBest", Integer.toString(state.epochsSinceBest()));
         line(text, "parameters", Integer.toString(parameterCount));
         line(text, "updaterState", Integer.toString(updaterStateCount));
         // Informational only: readers ignore it, so clocks never decide which checkpoint wins.
@@ -54,12 +56,25 @@ final class StateFile {
             throw new CorruptCheckpointException(CheckpointLayout.STATE + " has no modelFingerprint");
         }
         try {
+            // Both early-stopping keys came later: a checkpoint without them predates any memory of a best score.
+            double best = p.getProperty("bestScore") == null ? Double.NEGATIVE_INFINITY : score(p, "bestScore");
+            int sinceBest = p.getProperty("epochsSinceBest") == null ? 0
+                    : Math.toIntExact(number(p, "epochsSinceBest"));
             CheckpointState state = new CheckpointState(number(p, "epoch"), number(p, "step"), number(p, "stepInEpoch"),
-                    number(p, "seed"), Math.toIntExact(number(p, "workers")), fingerprint, jobConfig);
+                    number(p, "seed"), Math.toIntExact(number(p, "workers")), fingerprint, jobConfig, best, sinceBest);
             return new Parsed(state, Math.toIntExact(number(p, "parameters")),
                     Math.toIntExact(number(p, "updaterState")));
         } catch (IllegalArgumentException | ArithmeticException e) {
             throw new CorruptCheckpointException(CheckpointLayout.STATE + " holds an impossible state: " + e.getMessage(), e);
+        }
+    }
+
+    private static double score(Properties p, String key) throws CorruptCheckpointException {
+        String value = p.getProperty(key).trim();
+        try {
+            return Double.parseDouble(value);
+        } catch (NumberFormatException e) {
+            throw new CorruptCheckpointException(CheckpointLayout.STATE + " has a non-numeric " + key + ": '" + value + "'");
         }
     }
 
