@@ -62,6 +62,11 @@ final class RunLock implements AutoCloseable {
 
     static RunLock acquire(FileSystem fs, Path runDir, String application, boolean waitForStale, long refreshMs,
                            long staleMs) throws IOException {
+        if (refreshMs <= 0 || staleMs < 2 * refreshMs) {
+            throw new InputException("run.lock-refresh = " + refreshMs + " ms and run.lock-stale = " + staleMs
+                    + " ms: the refresh must be > 0 and the stale time at least twice the refresh (clocks of "
+                    + "different hosts are compared)");
+        }
         Path lock = new Path(runDir, NAME);
         String owner = "application=" + application + "\nhost=" + InetAddress.getLocalHost().getHostName()
                 + "\nprocess=" + ManagementFactory.getRuntimeMXBean().getName() + "\nstarted=" + Instant.now() + "\n";

@@ -171,7 +171,8 @@ public final class TrainingRun {
         float[] finalParameters;
         long finalStep;
         try (ParameterServer server = startServer(token, workers, parameters, startStep, rule);
-             RunLock lock = RunLock.acquire(fs, runDir, sc.sc().applicationId(), options.resume() != null);
+             RunLock lock = RunLock.acquire(fs, runDir, sc.sc().applicationId(), options.resume() != null,
+                     config.millis("run.lock-refresh"), config.millis("run.lock-stale"));
              MetricsLog metrics = openRunDirectory(fs, runDir);
              BackgroundCheckpoints writer = new BackgroundCheckpoints(checkpoints,
                      TimeUnit.MILLISECONDS.toNanos(failureWindowMillis), lastCheckpoint)) {

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -154,6 +155,79 @@ class SparkSubmitIT {
         assertFalse(driverLog.lines().anyMatch(l -> l.strip().startsWith("at io.averon.")
                 && !l.contains("io.averon.jobs.Averon.main(")), "no stack trace of Averon's for a user error: "
                 + driverLog);
+    }
+
+    /**
+     * The fault matrix's driver row: a client-mode driver killed with SIGKILL mid-epoch (after a mid-epoch checkpoint
+     * was committed), then submitted again with {@code --resume}, ends with parameters bit-identical to a run that
+     * was never killed. The dead driver's run.lock goes stale and is taken over; its /dev/shm directory is reclaimed.
+     */
+    @Test
+    void aDriverKilledMidEpochAndResubmittedWithResumeEndsBitIdentical() throws Exception {
+        String[] common = { "--set", "dataset.train-limit=3000", "--set", "dataset.test-limit=200",
+                "--set", "checkpoint.every-steps=5", "--set", "run.lock-refresh=1s", "--set", "run.lock-stale=3s" };
+        Path straight = tmp.resolve("straight-run");
+        List<String> straightCommand = submit("client");
+        straightCommand.addAll(averonArgs("fashion-mnist-lenet", straight, common));
+        SparkSubmitProcess.Finished clean = run(straightCommand, tmp.resolve("straight.log"));
+        assertEquals(0, clean.status(), clean.output());
+
+        Path killed = tmp.resolve("killed-run");
+        List<String> killedCommand = submit("client");
+        killedCommand.addAll(averonArgs("fashion-mnist-lenet", killed, common));
+        Process driver = new ProcessBuilder(killedCommand).redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("killed.log").toFile()).start();
+        long checkpointStep;
+        try {
+            checkpointStep = awaitMidEpochCheckpoint(killed.resolve("checkpoints"), driver);
+        } finally {
+            driver.descendants().forEach(ProcessHandle::destroyForcibly);
+            driver.destroyForcibly();
+            driver.waitFor(30, TimeUnit.SECONDS);
+        }
+        assertFalse(Files.exists(killed.resolve("model.zip")), "killed before the end");
+
+        List<String> resumeCommand = submit("client");
+        resumeCommand.addAll(List.of("--class", "io.averon.jobs.Averon", root.resolve("jobs/target/averon.jar")
+                .toString(), "train", "fashion-mnist-lenet", "--workers", "2", "--resume", killed.toString(),
+                "--set", "train.epochs=1", "--set", "train.batch-size=32"));
+        resumeCommand.addAll(List.of(common));
+        SparkSubmitProcess.Finished resumed = run(resumeCommand, tmp.resolve("resumed.log"));
+        assertEquals(0, resumed.status(), resumed.output());
+        var resumedAt = java.util.regex.Pattern.compile("resuming from \\S+: 0 epoch\\(s\\) completed, step (\\d+)")
+                .matcher(resumed.output());
+        assertTrue(resumedAt.find(), resumed.output());
+        assertTrue(Long.parseLong(resumedAt.group(1)) >= checkpointStep, "resumed from step " + resumedAt.group(1)
+                + ", a checkpoint of step " + checkpointStep + " was committed before the kill");
+        assertTrue(resumed.output().contains("taking over"), "the dead driver's lock: " + resumed.output());
+        assertArrayEquals(coefficients(straight), coefficients(killed), "final parameters, bit for bit");
+    }
+
+    private static long awaitMidEpochCheckpoint(Path checkpoints, Process driver) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (System.nanoTime() < deadline) {
+            if (!driver.isAlive()) {
+                throw new AssertionError("the driver ended before a mid-epoch checkpoint: "
+                        + Files.readString(tmp.resolve("killed.log")));
+            }
+            if (Files.isDirectory(checkpoints)) {
+                try (var listing = Files.list(checkpoints)) {
+                    var committed = listing.map(p -> p.getFileName().toString())
+                            .filter(n -> n.matches("ckpt-\\d+")).sorted().toList();
+                    if (!committed.isEmpty()) {
+                        return Long.parseLong(committed.get(committed.size() - 1).substring(5));
+                    }
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no mid-epoch checkpoint within 5 minutes");
+    }
+
+    private static byte[] coefficients(Path runDir) throws IOException {
+        try (var zip = new java.util.zip.ZipFile(runDir.resolve("model.zip").toFile())) {
+            return zip.getInputStream(zip.getEntry("coefficients.bin")).readAllBytes();
+        }
     }
 
     /** The stderr of the newest cluster-mode driver, from the Worker's work directory. */
