@@ -27,8 +27,9 @@ import java.util.concurrent.TimeUnit;
  * HDFS, and on a local disk through the operating system), names itself in it, and refreshes its modification time
  * every few seconds while it runs. A second run into the directory stops with an error naming the owner, before it
  * writes anything. A lock not refreshed for the stale time belongs to a driver that died (kill -9, lost host): a
- * resuming run waits up to that long for it to go stale and then takes it over with a warning; the same Spark
- * application (a YARN re-attempt) takes its own lock over at once. Refreshes compare clocks of different hosts, so
+ * resuming run waits up to that long for it to go stale and then takes it over with a warning, while a new run is
+ * told to resume that unfinished run or remove the lock; the same Spark application (a YARN re-attempt) takes its own
+ * lock over at once. Refreshes compare clocks of different hosts, so
  * the stale time is many refresh periods long.
  */
 final class RunLock implements AutoCloseable {
@@ -88,6 +89,12 @@ final class RunLock implements AutoCloseable {
                 continue; // its owner just ended
             }
             String holder = value(held, "application");
+            if (!holder.equals(application) && ageMs > staleMs && !waitForStale) {
+                throw new InputException("run directory " + runDir + " holds the " + NAME + " of application "
+                        + holder + " (driver on " + value(held, "host") + "), not refreshed for " + ageMs / 1000
+                        + " s: that driver is gone and its run did not finish. Continue it with --resume " + runDir
+                        + ", or delete " + lock + " to start over in this directory");
+            }
             if (holder.equals(application) || ageMs > staleMs) {
                 LOG.warn("taking over {} of {} (driver on {}, {}), {}", lock, holder, value(held, "host"),
                         value(held, "process"), holder.equals(application)

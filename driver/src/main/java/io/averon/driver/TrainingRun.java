@@ -70,7 +70,7 @@ public final class TrainingRun {
 
     private final JavaSparkContext sc;
     private final JobSpec job;
-    private final RunOptions options;
+    private RunOptions options;
     private final JobConfig config;
     private final Configuration hadoop;
     private final PrintStream out;
@@ -112,6 +112,12 @@ public final class TrainingRun {
         String fingerprint = ModelFingerprint.of(initial);
 
         Path runDir = runDirectory();
+        if (options.resume() == null && DriverAttempt.mayBeARestart(sc.getConf(), sc.sc().applicationAttemptId(),
+                config) && runDir.getFileSystem(hadoop).exists(new Path(runDir, RunLock.NAME))) {
+            // A driver of this submission died in this directory and Spark (or its operator) started another.
+            out.printf("restarted driver: %s holds the lock of a driver that is gone; resuming its run%n", runDir);
+            options = new RunOptions(options.runDirectory(), runDir.toString(), options.out());
+        }
         String checkpointUri = config.string("checkpoint.dir").isEmpty()
                 ? resumeCheckpointDirectory(runDir) : config.string("checkpoint.dir");
         CheckpointStore checkpoints = new CheckpointStore(checkpointUri, keep, hadoop);
@@ -578,7 +584,13 @@ public final class TrainingRun {
             return latestRun(root).orElseThrow(() -> new InputException("--resume: no earlier run of "
                     + config.string("job.name") + " under " + root + " (name a run directory: --resume DIR)"));
         }
-        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        // The submission's time when spark-submit recorded it: every attempt of one submission (a YARN re-attempt, a
+        // supervised restart) then names the same directory and can resume it.
+        LocalDateTime submitted = sc.getConf().getOption("spark.app.submitTime")
+                .map(ms -> LocalDateTime.ofInstant(java.time.Instant.ofEpochMilli(Long.parseLong(ms)),
+                        java.time.ZoneId.systemDefault()))
+                .getOrElse(LocalDateTime::now);
+        String stamp = submitted.format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         return new Path(root, config.string("job.name") + "-" + stamp);
     }
 

@@ -54,6 +54,18 @@ class RunLockTest {
     }
 
     @Test
+    void aNewRunFindingADeadDriversLockIsToldToResumeThatRun() throws Exception {
+        Path dir = new Path(tmp.toUri());
+        java.nio.file.Path lock = tmp.resolve(RunLock.NAME);
+        Files.writeString(lock, "application=app-dead\nhost=gone\nprocess=1@gone\n", StandardCharsets.UTF_8);
+        Files.setLastModifiedTime(lock, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+        InputException refused = assertThrows(InputException.class, () -> RunLock.acquire(fs(), dir, "app-2", false));
+        assertTrue(refused.getMessage().contains("holds the run.lock of application app-dead")
+                && refused.getMessage().contains("Continue it with --resume " + dir), refused.getMessage());
+        assertTrue(Files.exists(lock), "left for the resume");
+    }
+
+    @Test
     void aLiveRunKeepsRefreshingSoAResumeGivesUpOnIt() throws Exception {
         Path dir = new Path(tmp.toUri());
         try (RunLock live = RunLock.acquire(fs(), dir, "app-1", false, 100, 1_000)) {

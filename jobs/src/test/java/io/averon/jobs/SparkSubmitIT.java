@@ -162,15 +162,27 @@ class SparkSubmitIT {
      * was committed), then submitted again with {@code --resume}, ends with parameters bit-identical to a run that
      * was never killed. The dead driver's run.lock goes stale and is taken over; its /dev/shm directory is reclaimed.
      */
+    private static final String[] FAULT_RUN = { "--set", "dataset.train-limit=3000", "--set", "dataset.test-limit=200",
+            "--set", "checkpoint.every-steps=5", "--set", "run.lock-refresh=1s", "--set", "run.lock-stale=3s" };
+    private static byte[] uninterrupted;
+
+    /** The parameters of the fault runs' job trained without a fault, once for every test that compares with it. */
+    private static synchronized byte[] uninterruptedCoefficients() throws Exception {
+        if (uninterrupted == null) {
+            Path straight = tmp.resolve("straight-run");
+            List<String> command = submit("client");
+            command.addAll(averonArgs("fashion-mnist-lenet", straight, FAULT_RUN));
+            SparkSubmitProcess.Finished clean = run(command, tmp.resolve("straight.log"));
+            assertEquals(0, clean.status(), clean.output());
+            uninterrupted = coefficients(straight);
+        }
+        return uninterrupted;
+    }
+
     @Test
     void aDriverKilledMidEpochAndResubmittedWithResumeEndsBitIdentical() throws Exception {
-        String[] common = { "--set", "dataset.train-limit=3000", "--set", "dataset.test-limit=200",
-                "--set", "checkpoint.every-steps=5", "--set", "run.lock-refresh=1s", "--set", "run.lock-stale=3s" };
-        Path straight = tmp.resolve("straight-run");
-        List<String> straightCommand = submit("client");
-        straightCommand.addAll(averonArgs("fashion-mnist-lenet", straight, common));
-        SparkSubmitProcess.Finished clean = run(straightCommand, tmp.resolve("straight.log"));
-        assertEquals(0, clean.status(), clean.output());
+        String[] common = FAULT_RUN;
+        byte[] straight = uninterruptedCoefficients();
 
         Path killed = tmp.resolve("killed-run");
         List<String> killedCommand = submit("client");
@@ -179,7 +191,7 @@ class SparkSubmitIT {
                 .redirectOutput(tmp.resolve("killed.log").toFile()).start();
         long checkpointStep;
         try {
-            checkpointStep = awaitMidEpochCheckpoint(killed.resolve("checkpoints"), driver);
+            checkpointStep = awaitMidEpochCheckpoint(killed.resolve("checkpoints"), driver.toHandle());
         } finally {
             driver.descendants().forEach(ProcessHandle::destroyForcibly);
             driver.destroyForcibly();
@@ -200,15 +212,70 @@ class SparkSubmitIT {
         assertTrue(Long.parseLong(resumedAt.group(1)) >= checkpointStep, "resumed from step " + resumedAt.group(1)
                 + ", a checkpoint of step " + checkpointStep + " was committed before the kill");
         assertTrue(resumed.output().contains("taking over"), "the dead driver's lock: " + resumed.output());
-        assertArrayEquals(coefficients(straight), coefficients(killed), "final parameters, bit for bit");
+        assertArrayEquals(straight, coefficients(killed), "final parameters, bit for bit");
     }
 
-    private static long awaitMidEpochCheckpoint(Path checkpoints, Process driver) throws Exception {
+    /**
+     * The fault matrix's supervised row: a cluster-mode driver submitted with {@code --supervise} and killed with
+     * SIGKILL mid-epoch is started again by the Worker, finds its predecessor's lock in the run directory, resumes by
+     * itself, and ends bit-identical to the uninterrupted run.
+     */
+    @Test
+    void aSupervisedDriverKilledMidEpochResumesByItselfBitIdentical() throws Exception {
+        byte[] straight = uninterruptedCoefficients();
+        Path runDir = tmp.resolve("supervised-run");
+        List<String> command = submit("cluster", "--supervise",
+                "--conf", "spark.standalone.submit.waitAppCompletion=false");
+        command.addAll(averonArgs("fashion-mnist-lenet", runDir, FAULT_RUN));
+        SparkSubmitProcess.Finished submitted = run(command, tmp.resolve("supervised-submit.log"));
+        assertEquals(0, submitted.status(), submitted.output());
+        var id = java.util.regex.Pattern.compile("(driver-[0-9-]+)").matcher(submitted.output());
+        assertTrue(id.find(), submitted.output());
+        String driverId = id.group(1);
+
+        ProcessHandle driver = awaitDriverProcess(runDir);
+        awaitMidEpochCheckpoint(runDir.resolve("checkpoints"), driver);
+        driver.destroyForcibly();
+
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(8);
+        String state = "";
+        while (!state.equals("FINISHED") && System.nanoTime() < deadline) {
+            Thread.sleep(1_000);
+            for (JsonNode d : new ObjectMapper().readTree(cluster.masterJson()).path("completeddrivers")) {
+                if (d.path("id").asText().equals(driverId)) {
+                    state = d.path("state").asText();
+                }
+            }
+            assertTrue(!state.equals("FAILED") && !state.equals("ERROR"), "driver " + driverId + " " + state + ": "
+                    + driverOutput());
+        }
+        assertEquals("FINISHED", state, "the supervised driver did not finish: " + driverOutput());
+        String output = driverOutput();
+        assertTrue(output.contains("restarted driver: " + runDir) || output.contains("restarted driver: file:" + runDir),
+                "the relaunched driver resumed by itself: " + output);
+        assertArrayEquals(straight, coefficients(runDir), "final parameters, bit for bit");
+    }
+
+    /** The cluster-mode driver JVM (Spark's DriverWrapper) training into the given run directory. */
+    private static ProcessHandle awaitDriverProcess(Path runDir) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (System.nanoTime() < deadline) {
+            var found = ProcessHandle.allProcesses().filter(p -> p.info().commandLine()
+                    .map(c -> c.contains("org.apache.spark.deploy.worker.DriverWrapper")
+                            && c.contains(runDir.toString())).orElse(false)).findFirst();
+            if (found.isPresent()) {
+                return found.get();
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("no driver process for " + runDir);
+    }
+
+    private static long awaitMidEpochCheckpoint(Path checkpoints, ProcessHandle driver) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
         while (System.nanoTime() < deadline) {
             if (!driver.isAlive()) {
-                throw new AssertionError("the driver ended before a mid-epoch checkpoint: "
-                        + Files.readString(tmp.resolve("killed.log")));
+                throw new AssertionError("the driver ended before a mid-epoch checkpoint of " + checkpoints);
             }
             if (Files.isDirectory(checkpoints)) {
                 try (var listing = Files.list(checkpoints)) {
