@@ -256,6 +256,48 @@ class SparkSubmitIT {
         assertArrayEquals(straight, coefficients(runDir), "final parameters, bit for bit");
     }
 
+    /**
+     * The fault matrix's stalled-worker row: an executor stopped with SIGSTOP for about four step deadlines is
+     * dropped from steps and evicted while the other worker trains on; after SIGCONT its worker registers again and
+     * drops the batches of the steps it missed, so the epoch ends with the planned number of steps instead of the
+     * returning worker training its remaining batches alone.
+     */
+    @Test
+    void aWorkerStoppedForSeveralDeadlinesIsEvictedRejoinsAndRealigns() throws Exception {
+        Path runDir = tmp.resolve("stalled-run");
+        List<String> command = submit("client");
+        command.addAll(averonArgs("fashion-mnist-lenet", runDir, "--set", "dataset.train-limit=3000",
+                "--set", "dataset.test-limit=200", "--set", "checkpoint.every-steps=5", "--set", "ps.step-deadline=2s",
+                "--set", "ps.evict-after-missed-steps=2"));
+        Process driver = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("stalled.log").toFile()).start();
+        try {
+            awaitMidEpochCheckpoint(runDir.resolve("checkpoints"), driver.toHandle());
+            ProcessHandle executor = ProcessHandle.allProcesses().filter(p -> p.info().commandLine()
+                    .map(c -> c.contains("CoarseGrainedExecutorBackend")).orElse(false)).findFirst()
+                    .orElseThrow(() -> new AssertionError("no executor process"));
+            signal("STOP", executor);
+            Thread.sleep(8_000);
+            signal("CONT", executor);
+            assertTrue(driver.waitFor(8, TimeUnit.MINUTES), "the run did not end");
+        } finally {
+            driver.descendants().forEach(ProcessHandle::destroyForcibly);
+            driver.destroyForcibly();
+        }
+        String output = Files.readString(tmp.resolve("stalled.log"));
+        assertEquals(0, driver.exitValue(), output);
+        assertTrue(output.contains("evicted worker"), "the stopped worker was evicted: " + output);
+        var epoch = java.util.regex.Pattern.compile("epoch 1/1: .*, (\\d+) steps, dropped (\\d+)").matcher(output);
+        assertTrue(epoch.find(), output);
+        assertEquals(47, Integer.parseInt(epoch.group(1)), "3000 examples, 2 workers x 32: the planned steps");
+        assertTrue(Integer.parseInt(epoch.group(2)) >= 2, "dropped from steps while stopped: " + epoch.group());
+    }
+
+    private static void signal(String name, ProcessHandle process) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+        assertEquals(0, kill.waitFor(), "kill -" + name + " " + process.pid());
+    }
+
     /** The cluster-mode driver JVM (Spark's DriverWrapper) training into the given run directory. */
     private static ProcessHandle awaitDriverProcess(Path runDir) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);

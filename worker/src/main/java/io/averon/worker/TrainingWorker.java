@@ -106,6 +106,7 @@ public final class TrainingWorker {
         long computeNanos = 0;
         long waitNanos = 0;
         int skipped;
+        int realigned = 0;
         int ready;
         BadImages bad;
         try (ExampleReader reader = data.open();
@@ -135,8 +136,19 @@ public final class TrainingWorker {
                         loss = replica.gradient(teacher == null ? ds : teacher.distil(ds), gradient);
                     }
                     long t1 = System.nanoTime();
-                    client.exchange(gradient, size, loss);
+                    long step = client.exchange(gradient, size, loss);
                     replica.parameters(client.parameters());
+                    // Batch b of this partition belongs to step epochStart + b. A worker the server went on without
+                    // (a GC pause, SIGSTOP, an eviction) comes back to a later step: it drops the batches of the
+                    // steps it missed instead of running them alone after the others have finished.
+                    long behind = step - (assignment.epochStartStep() + skipped + batches.taken() + realigned);
+                    if (behind > 0) {
+                        int dropped = batches.skip((int) Math.min(behind, Integer.MAX_VALUE));
+                        realigned += dropped;
+                        LOG.warn("worker {} came back at step {}, {} step(s) after its last batch: dropped {} "
+                                + "batch(es) of epoch {} to train in step with the others", worker, step, behind,
+                                dropped, plan.epoch() + 1);
+                    }
                     long t2 = System.nanoTime();
                     computeNanos += t1 - t0;
                     waitNanos += t2 - t1;

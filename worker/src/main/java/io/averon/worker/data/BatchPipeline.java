@@ -130,6 +130,26 @@ public final class BatchPipeline implements AutoCloseable {
         }
     }
 
+    /**
+     * Drop the next batches without handing them out: those of steps the parameter server completed without this
+     * worker (it was dropped or evicted), so that its next batch is that of the server's next step. Batches already
+     * being assembled finish and are discarded (interrupting them could close a reader the others share).
+     *
+     * @return how many were dropped (fewer only at the end of the epoch)
+     */
+    public int skip(int count) {
+        int dropped = 0;
+        while (dropped < count && !pending.isEmpty()) {
+            pending.poll().cancel(false);
+            dropped++;
+        }
+        int unsubmitted = Math.min(count - dropped, batches - nextToSubmit);
+        nextToSubmit += unsubmitted;
+        dropped += unsubmitted;
+        fill();
+        return dropped;
+    }
+
     /** Batches taken so far. */
     public int taken() {
         return taken;
