@@ -293,6 +293,37 @@ class SparkSubmitIT {
         assertTrue(Integer.parseInt(epoch.group(2)) >= 2, "dropped from steps while stopped: " + epoch.group());
     }
 
+    /**
+     * The fault matrix's row of two executors lost in one epoch (both of this run's): Spark starts new executors, the
+     * epoch's barrier stage runs again from the server's current step, and the run completes.
+     */
+    @Test
+    void bothExecutorsKilledInOneEpochTheRunCompletes() throws Exception {
+        Path runDir = tmp.resolve("both-lost-run");
+        List<String> command = submit("client");
+        command.addAll(averonArgs("fashion-mnist-lenet", runDir, "--set", "dataset.train-limit=3000",
+                "--set", "dataset.test-limit=200", "--set", "checkpoint.every-steps=5"));
+        Process driver = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("both-lost.log").toFile()).start();
+        long killedAt;
+        try {
+            killedAt = awaitMidEpochCheckpoint(runDir.resolve("checkpoints"), driver.toHandle());
+            List<ProcessHandle> executors = ProcessHandle.allProcesses().filter(p -> p.info().commandLine()
+                    .map(c -> c.contains("CoarseGrainedExecutorBackend")).orElse(false)).toList();
+            assertEquals(2, executors.size(), "the run's two executors");
+            executors.forEach(ProcessHandle::destroyForcibly);
+            assertTrue(driver.waitFor(8, TimeUnit.MINUTES), "the run did not end");
+        } finally {
+            driver.descendants().forEach(ProcessHandle::destroyForcibly);
+            driver.destroyForcibly();
+        }
+        String output = Files.readString(tmp.resolve("both-lost.log"));
+        assertEquals(0, driver.exitValue(), output);
+        assertTrue(output.contains("model saved to"), output);
+        assertTrue(lastAccuracy(runDir) >= 0.6, "after losing both executors at step " + killedAt + ": "
+                + lastAccuracy(runDir));
+    }
+
     private static void signal(String name, ProcessHandle process) throws Exception {
         Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
         assertEquals(0, kill.waitFor(), "kill -" + name + " " + process.pid());
