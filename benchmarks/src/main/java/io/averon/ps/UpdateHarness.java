@@ -35,7 +35,7 @@ final class UpdateHarness
                 gradient[j] = (float)(random.nextDouble() - 0.5) * 1e-2f;
             }
             // No publication or feed: the update part never sends.
-            members[w] = new WorkerSession(w, w + 1, "bench:" + w, null, gradient, null, System.nanoTime());
+            members[w] = new WorkerSession(w, w + 1, "bench:" + w, false, null, null, gradient, null, System.nanoTime());
         }
         parameters = new float[parameterCount];
         for (int j = 0; j < parameterCount; j++)
