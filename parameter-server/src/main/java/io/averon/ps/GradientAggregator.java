@@ -9,6 +9,11 @@ package io.averon.ps;
  */
 final class GradientAggregator
 {
+    /** Parameters per block: 2,048 doubles of sums plus a slice of each gradient stay in a 32 KiB L1 cache. */
+    private static final int BLOCK = 2048;
+    private static final double EXACT_SINGLE_WEIGHT = 1 << 29;
+
+    private final double[] sums = new double[BLOCK];
     private float[][] gradients = new float[8][];
     private double[] weights = new double[8];
     private double[] losses = new double[8];
@@ -75,24 +80,52 @@ final class GradientAggregator
     }
 
     /**
-     * Write the weighted mean of the collected gradients.
+     * Write the weighted mean of the collected gradients. The parameters are taken in blocks that stay in the L1
+     * cache, and within a block the contributors one after the other, so that each inner loop is a plain pass over
+     * arrays that the JIT vectorises; every parameter still sums its contributors in ascending worker id from 0.0, so
+     * the result is the formula's bit for bit.
      *
      * @param mean destination, one entry per parameter.
      */
     void average(final float[] mean)
     {
         final int count = contributors;
-        final double total = totalBatchSize;
+        final int length = mean.length;
         final float[][] gradients = this.gradients;
         final double[] weights = this.weights;
-        for (int j = 0, length = mean.length; j < length; j++)
+        if (count == 1 && weights[0] <= EXACT_SINGLE_WEIGHT)
         {
-            double sum = 0;
+            // (double)b * g is exact when b < 2^29 (24 + 29 bits fit a double), so dividing by b gives g back; the
+            // sum's start of +0.0 turns a -0.0 into +0.0, which adding 0.0f reproduces.
+            final float[] gradient = gradients[0];
+            for (int j = 0; j < length; j++)
+            {
+                mean[j] = gradient[j] + 0.0f;
+            }
+            return;
+        }
+        final double total = totalBatchSize;
+        final double[] sums = this.sums;
+        for (int from = 0; from < length; from += BLOCK)
+        {
+            final int n = Math.min(BLOCK, length - from);
+            for (int i = 0; i < n; i++)
+            {
+                sums[i] = 0.0;
+            }
             for (int k = 0; k < count; k++)
             {
-                sum += weights[k] * gradients[k][j];
+                final float[] gradient = gradients[k];
+                final double weight = weights[k];
+                for (int i = 0; i < n; i++)
+                {
+                    sums[i] += weight * gradient[from + i];
+                }
             }
-            mean[j] = (float)(sum / total);
+            for (int i = 0; i < n; i++)
+            {
+                mean[from + i] = (float)(sums[i] / total);
+            }
         }
     }
 
