@@ -82,9 +82,7 @@ final class RunLock implements AutoCloseable {
             try {
                 FileStatus status = fs.getFileStatus(lock);
                 ageMs = System.currentTimeMillis() - status.getModificationTime();
-                try (var in = fs.open(lock)) {
-                    held = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-                }
+                held = read(fs, lock);
             } catch (FileNotFoundException released) {
                 continue; // its owner just ended
             }
@@ -152,6 +150,12 @@ final class RunLock implements AutoCloseable {
         }
     }
 
+    private static String read(FileSystem fs, Path lock) throws IOException {
+        try (var in = fs.open(lock)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
     private static String value(String lockText, String key) {
         for (String line : lockText.split("\n")) {
             if (line.startsWith(key + "=")) {
@@ -175,10 +179,7 @@ final class RunLock implements AutoCloseable {
     public void close() {
         refresher.shutdownNow();
         try {
-            String held;
-            try (var in = fs.open(lock)) {
-                held = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            }
+            String held = read(fs, lock);
             if (held.equals(owner)) {
                 fs.delete(lock, false);
             } else {

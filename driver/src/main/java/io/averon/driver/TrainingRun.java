@@ -258,15 +258,9 @@ public final class TrainingRun {
                     fieldsOfEpoch.put("batches_ready", ready);
                     fieldsOfEpoch.put("mean_iou", matrix.meanIntersectionOverUnion());
                     metrics.write("epoch", fieldsOfEpoch);
-                    double score = job.train().shape().segmentation()
-                            ? matrix.meanIntersectionOverUnion() : matrix.accuracy();
-                    boolean stopEarly = stopping.record(score, epoch == epochs - 1);
+                    boolean stopEarly = stopping.record(score(matrix), epoch == epochs - 1);
                     if (stopEarly) {
-                        out.printf("early stopping after epoch %d: no %s gain above %.4f for %d epoch(s) "
-                                        + "(best %.4f)%n", epoch + 1,
-                                job.train().shape().segmentation() ? "mean IoU" : "accuracy", stopping.minDelta(),
-                                stopping.patience(), stopping.best());
-                        metrics.write("early_stop", fields("epoch", epoch + 1, "best", stopping.best()));
+                        reportEarlyStop(epoch + 1, stopping, metrics);
                     }
                     if (epoch == epochs - 1 || stopEarly) {
                         out.print(matrix.render(job.classNames()));
@@ -395,18 +389,29 @@ public final class TrainingRun {
     private boolean scoreResumedEpoch(TestSetEvaluation evaluation, EarlyStopping stopping, float[] parameters,
                                       int completedEpochs, int epochs, MetricsLog metrics) throws IOException {
         ConfusionMatrix matrix = evaluation.evaluate(job.model(), parameters, job.test(), job.pipeline());
-        boolean segmentation = job.train().shape().segmentation();
-        double score = segmentation ? matrix.meanIntersectionOverUnion() : matrix.accuracy();
+        double score = score(matrix);
         boolean stop = stopping.record(score, completedEpochs == epochs);
         out.printf("epoch %d scored again for early stopping: %s %.4f (best %.4f, %d epoch(s) without gain)%n",
-                completedEpochs, segmentation ? "mean IoU" : "accuracy", score, stopping.best(), stopping.sinceBest());
+                completedEpochs, scoreName(), score, stopping.best(), stopping.sinceBest());
         if (stop) {
-            out.printf("early stopping after epoch %d: no %s gain above %.4f for %d epoch(s) (best %.4f)%n",
-                    completedEpochs, segmentation ? "mean IoU" : "accuracy", stopping.minDelta(), stopping.patience(),
-                    stopping.best());
-            metrics.write("early_stop", fields("epoch", completedEpochs, "best", stopping.best()));
+            reportEarlyStop(completedEpochs, stopping, metrics);
         }
         return stop;
+    }
+
+    /** Early stopping's score of an epoch: mean IoU for segmentation, accuracy otherwise. */
+    private double score(ConfusionMatrix matrix) {
+        return job.train().shape().segmentation() ? matrix.meanIntersectionOverUnion() : matrix.accuracy();
+    }
+
+    private String scoreName() {
+        return job.train().shape().segmentation() ? "mean IoU" : "accuracy";
+    }
+
+    private void reportEarlyStop(int epoch, EarlyStopping stopping, MetricsLog metrics) throws IOException {
+        out.printf("early stopping after epoch %d: no %s gain above %.4f for %d epoch(s) (best %.4f)%n", epoch,
+                scoreName(), stopping.minDelta(), stopping.patience(), stopping.best());
+        metrics.write("early_stop", fields("epoch", epoch, "best", stopping.best()));
     }
 
     private RuntimeException failure(ExecutionException e, int epoch, TaskFailures failures) {

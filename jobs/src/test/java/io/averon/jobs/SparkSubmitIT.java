@@ -273,8 +273,7 @@ class SparkSubmitIT {
                 .redirectOutput(tmp.resolve("stalled.log").toFile()).start();
         try {
             awaitMidEpochCheckpoint(runDir.resolve("checkpoints"), driver.toHandle());
-            ProcessHandle executor = ProcessHandle.allProcesses().filter(p -> p.info().commandLine()
-                    .map(c -> c.contains("CoarseGrainedExecutorBackend")).orElse(false)).findFirst()
+            ProcessHandle executor = processes("CoarseGrainedExecutorBackend").stream().findFirst()
                     .orElseThrow(() -> new AssertionError("no executor process"));
             signal("STOP", executor);
             Thread.sleep(8_000);
@@ -308,8 +307,7 @@ class SparkSubmitIT {
         long killedAt;
         try {
             killedAt = awaitMidEpochCheckpoint(runDir.resolve("checkpoints"), driver.toHandle());
-            List<ProcessHandle> executors = ProcessHandle.allProcesses().filter(p -> p.info().commandLine()
-                    .map(c -> c.contains("CoarseGrainedExecutorBackend")).orElse(false)).toList();
+            List<ProcessHandle> executors = processes("CoarseGrainedExecutorBackend");
             assertEquals(2, executors.size(), "the run's two executors");
             executors.forEach(ProcessHandle::destroyForcibly);
             assertTrue(driver.waitFor(8, TimeUnit.MINUTES), "the run did not end");
@@ -324,6 +322,12 @@ class SparkSubmitIT {
                 + lastAccuracy(runDir));
     }
 
+    /** The live processes whose command line contains every fragment. */
+    private static List<ProcessHandle> processes(String... fragments) {
+        return ProcessHandle.allProcesses().filter(p -> p.info().commandLine()
+                .map(c -> java.util.Arrays.stream(fragments).allMatch(c::contains)).orElse(false)).toList();
+    }
+
     private static void signal(String name, ProcessHandle process) throws Exception {
         Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
         assertEquals(0, kill.waitFor(), "kill -" + name + " " + process.pid());
@@ -333,11 +337,9 @@ class SparkSubmitIT {
     private static ProcessHandle awaitDriverProcess(Path runDir) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
         while (System.nanoTime() < deadline) {
-            var found = ProcessHandle.allProcesses().filter(p -> p.info().commandLine()
-                    .map(c -> c.contains("org.apache.spark.deploy.worker.DriverWrapper")
-                            && c.contains(runDir.toString())).orElse(false)).findFirst();
-            if (found.isPresent()) {
-                return found.get();
+            List<ProcessHandle> found = processes("org.apache.spark.deploy.worker.DriverWrapper", runDir.toString());
+            if (!found.isEmpty()) {
+                return found.get(0);
             }
             Thread.sleep(200);
         }

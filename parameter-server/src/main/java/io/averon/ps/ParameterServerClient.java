@@ -724,14 +724,18 @@ public final class ParameterServerClient implements AutoCloseable
     private boolean verified(
         final FrameMac mac, final DirectBuffer buffer, final int offset, final int length, final int blockMacOffset)
     {
-        if (mac.verifyFrame(buffer, offset, length, offset + MessageHeaderEncoder.ENCODED_LENGTH + blockMacOffset))
-        {
-            return true;
-        }
+        return mac.verifyFrame(buffer, offset, length, offset + MessageHeaderEncoder.ENCODED_LENGTH + blockMacOffset) ||
+            forged();
+    }
+
+    /** Counts a reply whose MAC does not verify; @return false, for the caller to drop it. */
+    private boolean forged()
+    {
         if (forgedReplies++ == 0)
         {
-            LOG.warn("worker {} dropped a reply whose MAC does not verify (template {}): forged, or sent by a server " +
-                "holding another job token; later ones are only counted", config.workerId(), frames.templateId());
+            LOG.warn("worker {} dropped a reply whose MAC does not verify ({}): forged, or sent by a server holding " +
+                "another job token; later ones are only counted", config.workerId(),
+                WireSchema.templateName(frames.templateId()));
         }
         return false;
     }
@@ -835,27 +839,11 @@ public final class ParameterServerClient implements AutoCloseable
         }
     }
 
-    /** PARAMS are signed once for all members, so their MAC leaves out the member's session key. */
     private boolean isSignedParams(final DirectBuffer buffer, final int offset, final int length)
     {
-        final int keyOffset =
-            offset + MessageHeaderEncoder.ENCODED_LENGTH + ParamsChunkDecoder.sessionKeyEncodingOffset();
-        final int macOffset = offset + MessageHeaderEncoder.ENCODED_LENGTH + ParamsChunkDecoder.macEncodingOffset();
-        final int afterKey = keyOffset + Long.BYTES;
-        final int afterMac = macOffset + FrameMac.LENGTH;
-        if (paramsMac.update(buffer, offset, keyOffset - offset)
-            .update(buffer, afterKey, macOffset - afterKey)
-            .update(buffer, afterMac, offset + length - afterMac)
-            .verify(buffer, macOffset))
-        {
-            return true;
-        }
-        if (forgedReplies++ == 0)
-        {
-            LOG.warn("worker {} dropped PARAMS whose MAC does not verify: forged, or sent by a server holding " +
-                "another job token; later ones are only counted", config.workerId());
-        }
-        return false;
+        return paramsMac.updateParams(buffer, offset, offset + length)
+            .verify(buffer, offset + MessageHeaderEncoder.ENCODED_LENGTH + ParamsChunkDecoder.macEncodingOffset()) ||
+            forged();
     }
 
     private void adopt(final long step)

@@ -21,9 +21,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 final class StepPayload
 {
     private static final int HEADER_LENGTH = MessageHeaderEncoder.ENCODED_LENGTH + ParamsChunkEncoder.BLOCK_LENGTH;
-    private static final int SESSION_KEY_OFFSET =
-        MessageHeaderEncoder.ENCODED_LENGTH + ParamsChunkEncoder.sessionKeyEncodingOffset();
-    static final int MAC_OFFSET = MessageHeaderEncoder.ENCODED_LENGTH + ParamsChunkEncoder.macEncodingOffset();
+    private static final int MAC_OFFSET = MessageHeaderEncoder.ENCODED_LENGTH + ParamsChunkEncoder.macEncodingOffset();
 
     private final UnsafeBuffer buffer;
     private final int parameterCount;
@@ -64,10 +62,7 @@ final class StepPayload
         {
             final int length = encodeHeader(header, 0, 0, step, chunk);
             final int floatOffset = chunk * chunkFloats;
-            mac.update(header, 0, SESSION_KEY_OFFSET)
-                .update(header, SESSION_KEY_OFFSET + Long.BYTES, MAC_OFFSET - SESSION_KEY_OFFSET - Long.BYTES)
-                .update(header, MAC_OFFSET + FrameMac.LENGTH, length - MAC_OFFSET - FrameMac.LENGTH)
-                .update(buffer, floatOffset << 2, floatCount(chunk) << 2);
+            mac.updateParams(header, 0, length).update(buffer, floatOffset << 2, floatCount(chunk) << 2);
             mac.sign(chunkMacs, chunk * FrameMac.LENGTH);
         }
         signedStep = step;

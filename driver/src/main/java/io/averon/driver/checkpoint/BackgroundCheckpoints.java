@@ -112,10 +112,15 @@ public final class BackgroundCheckpoints implements AutoCloseable {
      */
     public void checkHealth() {
         synchronized (lock) {
-            if (failingSinceNanos != NEVER && System.nanoTime() - lastSuccessNanos > failureWindowNanos) {
+            if (failedPastWindow()) {
                 throw failedTooLong();
             }
         }
+    }
+
+    /** Called holding the lock. */
+    private boolean failedPastWindow() {
+        return failingSinceNanos != NEVER && System.nanoTime() - lastSuccessNanos > failureWindowNanos;
     }
 
     /**
@@ -126,7 +131,7 @@ public final class BackgroundCheckpoints implements AutoCloseable {
     public void flush() throws InterruptedIOException {
         synchronized (lock) {
             while (pending != null || writing) {
-                if (failingSinceNanos != NEVER && System.nanoTime() - lastSuccessNanos > failureWindowNanos) {
+                if (failedPastWindow()) {
                     throw failedTooLong();
                 }
                 timedWait(TimeUnit.SECONDS.toNanos(1));

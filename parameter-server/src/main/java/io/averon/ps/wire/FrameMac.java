@@ -71,6 +71,28 @@ public final class FrameMac
     }
 
     /**
+     * Add a PARAMS frame's bytes from its start up to {@code end}, leaving out its session key and its MAC: a chunk
+     * is signed once for every member, so what is signed must not depend on the member. The payload may follow in the
+     * same buffer ({@code end} = the frame's end), or be added afterwards from another one.
+     *
+     * @param buffer      holding the frame.
+     * @param frameOffset of the frame's message header.
+     * @param end         offset after the last byte to add, at or after the MAC field.
+     * @return this.
+     */
+    public FrameMac updateParams(final DirectBuffer buffer, final int frameOffset, final int end)
+    {
+        final int block = frameOffset + MessageHeaderEncoder.ENCODED_LENGTH;
+        final int key = block + ParamsChunkEncoder.sessionKeyEncodingOffset();
+        final int afterKey = key + Long.BYTES;
+        final int mac = block + ParamsChunkEncoder.macEncodingOffset();
+        final int afterMac = mac + LENGTH;
+        return update(buffer, frameOffset, key - frameOffset)
+            .update(buffer, afterKey, mac - afterKey)
+            .update(buffer, afterMac, end - afterMac);
+    }
+
+    /**
      * Finish the MAC of everything added since the last finish and write it.
      *
      * @param buffer to write into.
