@@ -14,10 +14,12 @@ import io.averon.ps.ParameterServer;
 import io.averon.ps.ParameterServerConfig;
 import io.averon.ps.ParameterServerException;
 import io.averon.ps.ServerStats;
+import io.averon.worker.CatchUpRound;
 import io.averon.worker.ConfusionMatrix;
 import io.averon.worker.Dl4jUpdateRule;
 import io.averon.worker.EpochPlan;
 import io.averon.worker.InputException;
+import io.averon.worker.MissedBatches;
 import io.averon.worker.ModelFingerprint;
 import io.averon.worker.Network;
 import io.averon.worker.data.BadImages;
@@ -67,6 +69,8 @@ import java.util.stream.IntStream;
 public final class TrainingRun {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingRun.class);
     private static final long PROGRESS_INTERVAL_MS = 250;
+    /** A batch missed three times in a row fails for a reason of its own (a poisoned example), not a lost worker. */
+    private static final int MAX_CATCH_UP_ROUNDS = 3;
 
     private final JavaSparkContext sc;
     private final JobSpec job;
@@ -126,6 +130,7 @@ public final class TrainingRun {
         int startEpoch = 0;
         long startStep = 0;
         long stepInEpoch = 0;
+        MissedBatches missedBeforeResume = MissedBatches.none();
         float[] parameters = job.initialParameters() != null ? job.initialParameters()
                 : initial.parameters().toFloatVector();
         float[] updaterState = null;
@@ -144,6 +149,7 @@ public final class TrainingRun {
             startEpoch = (int) s.epoch();
             startStep = s.step();
             stepInEpoch = s.stepInEpoch();
+            missedBeforeResume = s.missed();
             parameters = resumed.parameters();
             updaterState = resumed.updaterState().length == 0 ? null : resumed.updaterState();
             if (startEpoch >= epochs) {
@@ -157,6 +163,7 @@ public final class TrainingRun {
                                 + "first step" : "");
                 LOG.warn("checkpoint was written with {} workers, this run has {}", s.workers(), workers);
                 stepInEpoch = 0;
+                missedBeforeResume = MissedBatches.none();
             }
             lastCheckpoint = resumed.location();
             out.printf("resuming from %s: %d epoch(s) completed, step %d (%d into epoch %d)%n", resumed.location(),
@@ -205,10 +212,14 @@ public final class TrainingRun {
                     long epochStartStep = server.step() - (epoch == startEpoch ? stepInEpoch : 0);
                     EpochPlan plan = new EpochPlan(seed, epoch, workers, trainSize);
                     WorkerAssignment assignment = assignment(server, token, plan, batch, epochStartStep);
+                    EpochLedger ledger = new EpochLedger(server,
+                            epoch == startEpoch ? missedBeforeResume : MissedBatches.none(), server.step());
                     long t0 = System.nanoTime();
                     long examplesBefore = server.stats().examplesApplied();
-                    List<WorkerReport> reports = trainEpoch(server, assignment, epoch, epochs, trainSize, rule, writer,
-                            schedule, stopping, seed, workers, fingerprint, epochStartStep);
+                    List<WorkerReport> reports = trainEpoch(server, assignment, ledger, epoch, epochs, rule, writer,
+                            schedule, stopping, seed, workers, fingerprint);
+                    reports = catchUp(server, assignment, ledger, reports, epoch, epochs, rule, writer, schedule,
+                            stopping, seed, workers, fingerprint, metrics);
                     double seconds = (System.nanoTime() - t0) / 1e9;
                     // From the server, not the reports: after a stage retry the reports cover only the last attempt.
                     long examples = server.stats().examplesApplied() - examplesBefore;
@@ -287,24 +298,66 @@ public final class TrainingRun {
         }
     }
 
-    private List<WorkerReport> trainEpoch(ParameterServer server, WorkerAssignment assignment, int epoch, int epochs,
-                                          int trainSize, Dl4jUpdateRule rule, BackgroundCheckpoints writer,
+    /**
+     * Train again, in further rounds of the epoch, the minibatches no applied step trained (a worker lost, stalled or
+     * evicted while the others went on), until every example of the epoch has been trained once or
+     * {@link #MAX_CATCH_UP_ROUNDS} rounds have not managed it.
+     *
+     * @return the reports of every round
+     */
+    private List<WorkerReport> catchUp(ParameterServer server, WorkerAssignment firstRound, EpochLedger ledger,
+                                       List<WorkerReport> firstReports, int epoch, int epochs, Dl4jUpdateRule rule,
+                                       BackgroundCheckpoints writer, CheckpointSchedule schedule,
+                                       EarlyStopping stopping, long seed, int workers, String fingerprint,
+                                       MetricsLog metrics) throws IOException {
+        List<WorkerReport> reports = new ArrayList<>(firstReports);
+        WorkerAssignment round = firstRound;
+        MissedBatches missed = ledger.closeRound(round);
+        for (int n = 1; !missed.isEmpty() && n <= MAX_CATCH_UP_ROUNDS; n++) {
+            int[] examples = missed.examples(round);
+            CatchUpRound deal = CatchUpRound.deal(n, examples, workers, round.batchSize());
+            out.printf("epoch %d: %d example(s) in %d minibatch(es) were not trained (a worker was lost, stalled or "
+                            + "evicted): catch-up round %d on %d worker(s)%n", epoch + 1, examples.length,
+                    missed.count(), n, deal.workers());
+            metrics.write("catch_up", fields("epoch", epoch + 1, "round", n, "examples", examples.length,
+                    "batches", missed.count(), "workers", deal.workers(), "step", server.step()));
+            round = round.catchingUp(deal, server.step());
+            reports.addAll(trainEpoch(server, round, ledger, epoch, epochs, rule, writer, schedule, stopping, seed,
+                    workers, fingerprint));
+            missed = ledger.closeRound(round);
+        }
+        if (!missed.isEmpty()) {
+            int examples = missed.examples(round).length;
+            LOG.warn("epoch {}: {} example(s) still untrained after {} catch-up rounds", epoch + 1, examples,
+                    MAX_CATCH_UP_ROUNDS);
+            out.printf("epoch %d: %d example(s) in %d minibatch(es) still untrained after %d catch-up rounds; the "
+                    + "epoch ends without them%n", epoch + 1, examples, missed.count(), MAX_CATCH_UP_ROUNDS);
+        }
+        return reports;
+    }
+
+    private List<WorkerReport> trainEpoch(ParameterServer server, WorkerAssignment assignment, EpochLedger ledger,
+                                          int epoch, int epochs, Dl4jUpdateRule rule, BackgroundCheckpoints writer,
                                           CheckpointSchedule schedule, EarlyStopping stopping, long seed, int workers,
-                                          String fingerprint, long epochStartStep) throws IOException {
-        List<Integer> ids = IntStream.range(0, workers).boxed().collect(Collectors.toList());
+                                          String fingerprint) throws IOException {
+        long epochStartStep = assignment.epochStartStep();
+        CatchUpRound catchUp = assignment.catchUp();
+        int roundWorkers = assignment.workers();
+        int roundSize = catchUp == null ? assignment.plan().datasetSize() : catchUp.examples().length;
+        List<Integer> ids = IntStream.range(0, roundWorkers).boxed().collect(Collectors.toList());
         ClassTag<WorkerReport> tag = ClassTag$.MODULE$.apply(WorkerReport.class);
-        RDD<WorkerReport> stage = sc.parallelize(ids, workers).rdd().barrier()
+        RDD<WorkerReport> stage = sc.parallelize(ids, roundWorkers).rdd().barrier()
                 .mapPartitions(new EpochTask(assignment), false, tag);
-        sc.setJobDescription("averon epoch " + (epoch + 1) + "/" + epochs);
+        String name = "epoch " + (epoch + 1) + "/" + epochs + (catchUp == null ? "" : " catch-up " + catchUp.round());
+        sc.setJobDescription("averon " + name);
         TaskFailures failures = new TaskFailures();
         sc.sc().addSparkListener(failures);
         // Spark retries a failed barrier stage only if it is a shuffle-map stage; a barrier result stage is aborted
         // ("Could not recover from a failed barrier ResultStage"). The shuffle makes the epoch a map stage.
         JavaFutureAction<List<WorkerReport>> future = JavaRDD.fromRDD(stage, tag).repartition(1).collectAsync();
-        ProgressBar bar = new ProgressBar(out, "epoch " + (epoch + 1) + "/" + epochs, trainSize,
-                ProgressBar.isInteractive());
+        ProgressBar bar = new ProgressBar(out, name, roundSize, ProgressBar.isInteractive());
         long startExamples = server.stats().examplesApplied();
-        long skippedExamples = (server.step() - epochStartStep) * (long) assignment.batchSize() * workers;
+        long skippedExamples = (server.step() - epochStartStep) * (long) assignment.batchSize() * roundWorkers;
         long t0 = System.nanoTime();
         long stallLimitNanos = config.millis("ps.response-timeout") * 1_000_000;
         long lastStep = server.step();
@@ -317,7 +370,7 @@ public final class TrainingRun {
                             new ArrayList<>(future.get(PROGRESS_INTERVAL_MS, TimeUnit.MILLISECONDS));
                     reports.sort(Comparator.comparingInt(WorkerReport::worker));
                     ServerStats stats = server.stats();
-                    bar.update(Math.min(trainSize, skippedExamples + stats.examplesApplied() - startExamples),
+                    bar.update(Math.min(roundSize, skippedExamples + stats.examplesApplied() - startExamples),
                             (stats.examplesApplied() - startExamples) / ((System.nanoTime() - t0) / 1e9),
                             stats.lastStepLoss());
                     bar.finish();
@@ -345,22 +398,24 @@ public final class TrainingRun {
                         future.cancel(true);
                         throw new IllegalStateException("epoch " + (epoch + 1) + " stalled: no step completed in "
                                 + config.millis("ps.response-timeout") / 1000 + " s (ps.response-timeout) with "
-                                + stats.registeredWorkers() + " of " + workers + " workers registered");
+                                + stats.registeredWorkers() + " of " + roundWorkers + " workers registered");
                     }
                     long done = stats.examplesApplied() - startExamples;
                     double elapsed = (System.nanoTime() - t0) / 1e9;
-                    bar.update(Math.min(trainSize, skippedExamples + done), done / Math.max(elapsed, 1e-9),
+                    bar.update(Math.min(roundSize, skippedExamples + done), done / Math.max(elapsed, 1e-9),
                             stats.lastStepLoss());
                     writer.checkHealth();
                     if (schedule.due(stats.step(), System.nanoTime())) {
                         Snapshot s = snapshot(server, rule);
                         // The epoch's last step is checkpointed as a completed epoch once the stage returns.
                         // Non-finite parameters are no checkpoint to resume from: the server stops on them shortly.
-                        if (s.step - epochStartStep < assignment.plan().steps(assignment.batchSize())
+                        // A catch-up round is short and resumes from the epoch's first round: none is taken in it.
+                        if (catchUp == null && s.step - epochStartStep < assignment.plan().steps(assignment.batchSize())
                                 && allFinite(s.parameters)) {
                             writer.submit(new BackgroundCheckpoints.Snapshot(new CheckpointState(epoch, s.step,
                                     s.step - epochStartStep, seed, workers, fingerprint, config.render(),
-                                    stopping.best(), stopping.sinceBest()), s.parameters, s.updaterState));
+                                    stopping.best(), stopping.sinceBest(), ledger.missedBefore(assignment, s.step)),
+                                    s.parameters, s.updaterState));
                         }
                         schedule.taken(s.step, System.nanoTime());
                     }

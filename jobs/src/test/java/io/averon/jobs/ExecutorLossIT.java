@@ -86,6 +86,11 @@ class ExecutorLossIT {
                 RunResult result = training.get(180, TimeUnit.SECONDS);
 
                 assertEquals(2, result.epochs().size(), "summaries of both epochs: " + result.epochs());
+                for (var epoch : result.epochs()) {
+                    // The server's count of examples whose gradient it applied: the lost worker's batches of the
+                    // steps taken without it were trained in a catch-up round, none twice.
+                    assertEquals(6000, epoch.examples(), "every example exactly once: " + epoch);
+                }
                 double accuracy = result.last().testAccuracy();
                 assertTrue(accuracy >= 0.65, "test accuracy after 2 epochs on 6000 examples: " + accuracy);
 

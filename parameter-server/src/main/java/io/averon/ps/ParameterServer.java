@@ -215,6 +215,20 @@ public final class ParameterServer implements AutoCloseable
     }
 
     /**
+     * Which workers' gradients the steps from {@code fromStep} on applied, up to the current step; the record before
+     * {@code fromStep} is forgotten, so a caller asks for each range of steps it accounts for once, in order, and the
+     * record of a long run stays the size of one round.
+     *
+     * @param fromStep first step wanted (steps before this server's initial step are not known to it).
+     * @return an immutable copy taken between two steps.
+     * @throws ParameterServerException if the server is closed or failed.
+     */
+    public Contributions contributionsSince(final long fromStep)
+    {
+        return atStepBoundary((parameters, step) -> agent.contributionsSince(fromStep));
+    }
+
+    /**
      * Why the server stopped serving steps, if it did: a {@link DivergenceException} when training diverged, another
      * {@link ParameterServerException} (with the update rule's exception as cause) when an update failed. A driver
      * polls this to stop a run with the server's reason instead of waiting for its workers to fail one by one.

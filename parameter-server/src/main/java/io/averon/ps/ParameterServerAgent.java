@@ -115,6 +115,7 @@ final class ParameterServerAgent implements Agent
 
     private String endpoint = "";
     private long step;
+    private final StepContributions contributions;
     private long stepArmedNs = NOT_ARMED;
     private long nowNs;
     private int consecutiveNonFiniteSteps;
@@ -152,6 +153,7 @@ final class ParameterServerAgent implements Agent
         this.maxWorkers = config.maxWorkers();
         this.maxNonFiniteSteps = config.maxNonFiniteSteps();
         this.step = initialStep;
+        this.contributions = new StepContributions(maxWorkers, initialStep);
         this.assembler = new FragmentAssembler(this::onFragment);
         this.nowNs = clock.nanoTime();
         this.strangerRefusals = new RefusalBudget(STRANGER_REFUSAL_BURST, STRANGER_REFUSAL_INTERVAL_MS, nowNs);
@@ -253,6 +255,12 @@ final class ParameterServerAgent implements Agent
     boolean offer(final BoundaryTask<?> task)
     {
         return boundaryTasks.offer(task);
+    }
+
+    /** Agent thread only (a boundary task): see {@link StepContributions#since(long)}. */
+    Contributions contributionsSince(final long fromStep)
+    {
+        return contributions.since(fromStep);
     }
 
     void failPendingTasks(final Throwable cause)
@@ -731,6 +739,7 @@ final class ParameterServerAgent implements Agent
             // Once for every member: their feeds restart below and send slices of it.
             payload.encode(parameters);
         }
+        contributions.completed(completing, current);
         step = completing + 1;
         payload.sign(step);
         stepArmedNs = NOT_ARMED;

@@ -86,6 +86,18 @@ class DeadlineAndEvictionTest
             assertEquals(1, stats.evictions());
             assertEquals(12, rule.globalBatchSizes.get(3));
             assertEquals(0, stats.rejectedMessages());
+
+            // The record a driver accounts for data with: worker 2's gradient went into step 3 only.
+            final Contributions record = server.contributionsSince(0);
+            assertEquals(0, record.firstStep());
+            assertEquals(4, record.endStep());
+            for (long step = 0; step < 4; step++)
+            {
+                assertTrue(record.applied(step, 0), "worker 0, step " + step);
+                assertTrue(record.applied(step, 1), "worker 1, step " + step);
+                assertEquals(step == 3, record.applied(step, 2), "worker 2, step " + step);
+            }
+            assertEquals(2, server.contributionsSince(2).firstStep());
         }
         Fixtures.assertDirectoryGone(directory);
     }

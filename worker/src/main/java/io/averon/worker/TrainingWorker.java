@@ -73,7 +73,7 @@ public final class TrainingWorker {
         SourceIndex data = assignment.data();
         PipelineSettings settings = assignment.pipeline();
         EpochPlan plan = assignment.plan();
-        int[] order = settings.classBalanced() ? plan.balancedPartition(worker, data) : plan.partition(worker);
+        int[] order = assignment.order(worker);
         int batch = assignment.batchSize();
         WorkerAssignment.Transport transport = assignment.transport();
         ClientConfig config = ClientConfig.builder()

@@ -18,16 +18,48 @@ import java.io.Serializable;
  * @param pipeline          how minibatches are read, augmented and prefetched
  * @param plan              the epoch's partitioning
  * @param batchSize         local minibatch size
- * @param epochStartStep    global step at which this epoch began: a retried task skips the steps already taken
+ * @param epochStartStep    global step at which this round of the epoch began: batch b of a worker's slice belongs
+ *                          to step epochStartStep + b, so a retried task skips the steps already taken
  * @param connectTimeoutMs  how long to wait for the server at registration
  * @param responseTimeoutMs how long to wait for the parameters of the next step
  * @param transport         Aeron channel settings shared with the server
+ * @param teacher           the distillation teacher, or null
+ * @param catchUp           null for the epoch's first round (the plan's slices); otherwise the examples earlier
+ *                          rounds did not train, dealt again
  */
 public record WorkerAssignment(String serverEndpoint, String token, String aeronDirectory, ModelDefinition model,
                                SourceIndex data, PipelineSettings pipeline, EpochPlan plan, int batchSize, long epochStartStep,
                                long connectTimeoutMs, long responseTimeoutMs, Transport transport,
-                               Teacher teacher)
+                               Teacher teacher, CatchUpRound catchUp)
         implements Serializable {
+
+    /** The first round of an epoch: every worker trains its slice of the plan. */
+    public WorkerAssignment(String serverEndpoint, String token, String aeronDirectory, ModelDefinition model,
+                            SourceIndex data, PipelineSettings pipeline, EpochPlan plan, int batchSize,
+                            long epochStartStep, long connectTimeoutMs, long responseTimeoutMs, Transport transport,
+                            Teacher teacher) {
+        this(serverEndpoint, token, aeronDirectory, model, data, pipeline, plan, batchSize, epochStartStep,
+                connectTimeoutMs, responseTimeoutMs, transport, teacher, null);
+    }
+
+    /** @return the workers of this round: the plan's, or fewer in a catch-up round with few examples. */
+    public int workers() {
+        return catchUp == null ? plan.workers() : catchUp.workers();
+    }
+
+    /** The example indices {@code worker} trains in this round, in order; batch b is cut from b x batchSize on. */
+    public int[] order(int worker) {
+        if (catchUp != null) {
+            return catchUp.slice(worker);
+        }
+        return pipeline.classBalanced() ? plan.balancedPartition(worker, data) : plan.partition(worker);
+    }
+
+    /** The same run and epoch, a catch-up round starting at {@code startStep}. */
+    public WorkerAssignment catchingUp(CatchUpRound round, long startStep) {
+        return new WorkerAssignment(serverEndpoint, token, aeronDirectory, model, data, pipeline, plan, batchSize,
+                startStep, connectTimeoutMs, responseTimeoutMs, transport, teacher, round);
+    }
 
     /**
      * Aeron settings every party of a run must agree on.

@@ -1,5 +1,7 @@
 package io.averon.driver.checkpoint;
 
+import io.averon.worker.MissedBatches;
+
 import java.util.Objects;
 
 /**
@@ -7,10 +9,19 @@ import java.util.Objects;
  * refuse resuming into a different model. {@code epoch} counts completed epochs when {@code stepInEpoch == 0} and is
  * the epoch in progress otherwise; {@code step} is the parameter server's global step; {@code jobConfig} is the
  * rendered job configuration text the run was started with; {@code bestScore} and {@code epochsSinceBest} are early
- * stopping's memory (negative infinity and 0 before the first evaluated epoch).
+ * stopping's memory (negative infinity and 0 before the first evaluated epoch); {@code missed} are the minibatches of
+ * the epoch in progress, before {@code step}, that no applied step trained (a lost or stalled worker's), still to be
+ * trained in a catch-up round of that epoch.
  */
 public record CheckpointState(long epoch, long step, long stepInEpoch, long seed, int workers, String modelFingerprint,
-                              String jobConfig, double bestScore, int epochsSinceBest) {
+                              String jobConfig, double bestScore, int epochsSinceBest, MissedBatches missed) {
+
+    /** A state with nothing missed in the epoch in progress. */
+    public CheckpointState(long epoch, long step, long stepInEpoch, long seed, int workers, String modelFingerprint,
+                           String jobConfig, double bestScore, int epochsSinceBest) {
+        this(epoch, step, stepInEpoch, seed, workers, modelFingerprint, jobConfig, bestScore, epochsSinceBest,
+                MissedBatches.none());
+    }
 
     /** A state before any epoch was evaluated. */
     public CheckpointState(long epoch, long step, long stepInEpoch, long seed, int workers, String modelFingerprint,
@@ -35,5 +46,9 @@ public record CheckpointState(long epoch, long step, long stepInEpoch, long seed
         }
         Objects.requireNonNull(modelFingerprint, "modelFingerprint");
         Objects.requireNonNull(jobConfig, "jobConfig");
+        Objects.requireNonNull(missed, "missed");
+        if (stepInEpoch == 0 && !missed.isEmpty()) {
+            throw new IllegalArgumentException("a completed epoch has no missed batches, got " + missed.render());
+        }
     }
 }

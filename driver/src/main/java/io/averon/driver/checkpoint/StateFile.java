@@ -1,5 +1,7 @@
 package io.averon.driver.checkpoint;
 
+import io.averon.worker.MissedBatches;
+
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
@@ -28,6 +30,7 @@ final class StateFile {
         line(text, "modelFingerprint", state.modelFingerprint());
         line(text, "bestScore", Double.toString(state.bestScore()));
         line(text, "epochsSinceBest", Integer.toString(state.epochsSinceBest()));
+        line(text, "missedBatches", state.missed().render());
         line(text, "parameters", Integer.toString(parameterCount));
         line(text, "updaterState", Integer.toString(updaterStateCount));
         // Informational only: readers ignore it, so clocks never decide which checkpoint wins.
@@ -60,8 +63,11 @@ final class StateFile {
             double best = p.getProperty("bestScore") == null ? Double.NEGATIVE_INFINITY : score(p, "bestScore");
             int sinceBest = p.getProperty("epochsSinceBest") == null ? 0
                     : Math.toIntExact(number(p, "epochsSinceBest"));
+            // Came later too: a checkpoint without it was written before batches were accounted for.
+            MissedBatches missed = MissedBatches.parse(p.getProperty("missedBatches"));
             CheckpointState state = new CheckpointState(number(p, "epoch"), number(p, "step"), number(p, "stepInEpoch"),
-                    number(p, "seed"), Math.toIntExact(number(p, "workers")), fingerprint, jobConfig, best, sinceBest);
+                    number(p, "seed"), Math.toIntExact(number(p, "workers")), fingerprint, jobConfig, best, sinceBest,
+                    missed);
             return new Parsed(state, Math.toIntExact(number(p, "parameters")),
                     Math.toIntExact(number(p, "updaterState")));
         } catch (IllegalArgumentException | ArithmeticException e) {

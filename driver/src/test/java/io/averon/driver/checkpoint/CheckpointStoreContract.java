@@ -125,6 +125,17 @@ abstract class CheckpointStoreContract {
     }
 
     @Test
+    void theMissedBatchesOfTheEpochInProgressAndEarlyStoppingsMemorySurviveTheRoundTrip() throws IOException {
+        CheckpointStore store = new CheckpointStore(freshDirectory(), 3, conf());
+        CheckpointState state = new CheckpointState(2, 1234, 34, 7, 3, "fp", "a = 1\n", 0.8125, 2,
+                io.averon.worker.MissedBatches.parse("0:3,2:10-14"));
+        store.write(state, floats(10, 1), new float[0]);
+        CheckpointState loaded = store.requireNewestValid().state();
+        assertEquals(state, loaded);
+        assertEquals("0:3,2:10-14", loaded.missed().render());
+    }
+
+    @Test
     void anEmptyOrMissingDirectoryHasNoCheckpoint() throws IOException {
         String dir = freshDirectory();
         CheckpointStore missing = new CheckpointStore(dir, 2, conf());
