@@ -303,7 +303,7 @@ public final class TrainingRun {
      * evicted while the others went on), until every example of the epoch has been trained once or
      * {@link #MAX_CATCH_UP_ROUNDS} rounds have not managed it.
      *
-     * @return the reports of every round
+     * @return one report per worker, each the sum of its rounds
      */
     private List<WorkerReport> catchUp(ParameterServer server, WorkerAssignment firstRound, EpochLedger ledger,
                                        List<WorkerReport> firstReports, int epoch, int epochs, Dl4jUpdateRule rule,
@@ -322,8 +322,10 @@ public final class TrainingRun {
             metrics.write("catch_up", fields("epoch", epoch + 1, "round", n, "examples", examples.length,
                     "batches", missed.count(), "workers", deal.workers(), "step", server.step()));
             round = round.catchingUp(deal, server.step());
-            reports.addAll(trainEpoch(server, round, ledger, epoch, epochs, rule, writer, schedule, stopping, seed,
-                    workers, fingerprint));
+            for (WorkerReport later : trainEpoch(server, round, ledger, epoch, epochs, rule, writer, schedule,
+                    stopping, seed, workers, fingerprint)) {
+                reports.set(later.worker(), reports.get(later.worker()).andLater(later));
+            }
             missed = ledger.closeRound(round);
         }
         if (!missed.isEmpty()) {

@@ -1,6 +1,10 @@
 package io.averon.jobs;
 
 import io.averon.driver.RunResult;
+import io.averon.driver.checkpoint.Checkpoint;
+import io.averon.driver.checkpoint.CheckpointState;
+import io.averon.driver.checkpoint.CheckpointStore;
+import io.averon.worker.MissedBatches;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -70,6 +74,39 @@ class ResumeIT {
         RunResult resumed = train("--resume", tmp.resolve("mid").toString(), "--set", "train.epochs=2");
         assertEquals(straight.finalStep(), resumed.finalStep());
         assertArrayEquals(straight.parameters(), resumed.parameters(), "bit for bit");
+    }
+
+    /**
+     * A mid-epoch checkpoint carries the minibatches of its epoch that no step trained (here: as if worker 1 had been
+     * stalled for the epoch's first two steps); the resumed run trains the rest of the epoch and then those two in a
+     * catch-up round, so the server applies every remaining example once and the two batches once more.
+     */
+    @Test
+    void aResumedEpochStillTrainsTheBatchesItsCheckpointRecordsAsMissed() throws Exception {
+        train("--run-dir", tmp.resolve("missed").toString(), "--set", "train.epochs=1",
+                "--set", "checkpoint.every-steps=3", "--set", "checkpoint.keep=10");
+        Path checkpoints = tmp.resolve("missed/checkpoints");
+        deleteTree(checkpoints.resolve("ckpt-000000000010"));
+        CheckpointStore store = new CheckpointStore(checkpoints.toUri().toString(), 10,
+                new org.apache.hadoop.conf.Configuration());
+        Checkpoint mid = store.requireNewestValid();
+        CheckpointState s = mid.state();
+        assertTrue(s.stepInEpoch() >= 2 && s.stepInEpoch() < 10, "a mid-epoch checkpoint: " + s);
+        deleteTree(Path.of(java.net.URI.create(mid.location())));
+        store.write(new CheckpointState(s.epoch(), s.step(), s.stepInEpoch(), s.seed(), s.workers(),
+                s.modelFingerprint(), s.jobConfig(), s.bestScore(), s.epochsSinceBest(), MissedBatches.parse("1:0-1")),
+                mid.parameters(), mid.updaterState());
+
+        RunResult resumed = train("--resume", tmp.resolve("missed").toString(), "--set", "train.epochs=1");
+        long remaining = (10 - s.stepInEpoch()) * 2 * 32;
+        assertEquals(remaining + 2 * 32, resumed.epochs().get(0).examples(),
+                "the steps after the checkpoint, then worker 1's two missed batches");
+        assertEquals(s.step() + (10 - s.stepInEpoch()) + 1, resumed.finalStep(),
+                "the two missed batches make one step of a catch-up round on two workers");
+        List<String> catchUps = Files.readAllLines(tmp.resolve("missed/metrics.jsonl")).stream()
+                .filter(l -> l.contains("\"event\":\"catch_up\"")).toList();
+        assertEquals(1, catchUps.size(), "one catch-up round: " + catchUps);
+        assertTrue(catchUps.get(0).contains("\"examples\":64"), catchUps.get(0));
     }
 
     /**

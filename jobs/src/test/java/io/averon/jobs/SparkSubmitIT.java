@@ -72,6 +72,19 @@ class SparkSubmitIT {
         return SparkSubmitProcess.run(command, log, java.util.Map.of());
     }
 
+    private static JsonNode lastEpoch(Path runDir) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        JsonNode epoch = null;
+        for (String line : Files.readAllLines(runDir.resolve("metrics.jsonl"))) {
+            JsonNode node = json.readTree(line);
+            if (node.path("event").asText().equals("epoch")) {
+                epoch = node;
+            }
+        }
+        assertTrue(epoch != null, "no epoch line in " + runDir.resolve("metrics.jsonl"));
+        return epoch;
+    }
+
     private static double lastAccuracy(Path runDir) throws IOException {
         ObjectMapper json = new ObjectMapper();
         double accuracy = Double.NaN;
@@ -286,15 +299,14 @@ class SparkSubmitIT {
         String output = Files.readString(tmp.resolve("stalled.log"));
         assertEquals(0, driver.exitValue(), output);
         assertTrue(output.contains("evicted worker"), "the stopped worker was evicted: " + output);
-        var epoch = java.util.regex.Pattern.compile("epoch 1/1: (\\d+) images in .*, (\\d+) steps, dropped (\\d+)")
-                .matcher(output);
-        assertTrue(epoch.find(), output);
-        assertEquals(3000, Integer.parseInt(epoch.group(1)), "every example exactly once: " + epoch.group());
+        // From metrics.jsonl: the console interleaves the driver's lines with Spark's log.
+        JsonNode epoch = lastEpoch(runDir);
+        assertEquals(3000, epoch.path("examples").asLong(), "every example exactly once: " + epoch);
         assertTrue(output.contains("catch-up round 1"), "the missed batches were trained again: " + output);
-        int steps = Integer.parseInt(epoch.group(2));
+        long steps = epoch.path("steps").asLong();
         // 47 planned; the catch-up round adds a step for each two missed batches, nothing more: no lagging.
-        assertTrue(steps > 47 && steps < 47 + 47, "3000 examples, 2 workers x 32: " + epoch.group());
-        assertTrue(Integer.parseInt(epoch.group(3)) >= 2, "dropped from steps while stopped: " + epoch.group());
+        assertTrue(steps > 47 && steps < 47 + 47, "3000 examples, 2 workers x 32: " + epoch);
+        assertTrue(epoch.path("dropped_from_step").asLong() >= 2, "dropped from steps while stopped: " + epoch);
     }
 
     /**
@@ -323,7 +335,7 @@ class SparkSubmitIT {
         String output = Files.readString(tmp.resolve("both-lost.log"));
         assertEquals(0, driver.exitValue(), output);
         assertTrue(output.contains("model saved to"), output);
-        assertTrue(output.contains("epoch 1/1: 3000 images in"), "every example exactly once: " + output);
+        assertEquals(3000, lastEpoch(runDir).path("examples").asLong(), "every example exactly once");
         assertTrue(lastAccuracy(runDir) >= 0.6, "after losing both executors at step " + killedAt + ": "
                 + lastAccuracy(runDir));
     }

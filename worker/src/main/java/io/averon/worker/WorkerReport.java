@@ -19,4 +19,19 @@ import java.io.Serializable;
 public record WorkerReport(int worker, String host, int steps, long examples, int skippedSteps, double lossSum,
                            long computeNanos, long waitNanos, int batchesReady,
                            io.averon.worker.data.BadImages badImages) implements Serializable {
+
+    /**
+     * This worker's report with that of a later round of the same epoch added: one line per worker in the epoch's
+     * summary, however many catch-up rounds it took part in.
+     */
+    public WorkerReport andLater(WorkerReport later) {
+        if (later.worker != worker) {
+            throw new IllegalArgumentException("report of worker " + later.worker + " added to worker " + worker + "'s");
+        }
+        io.averon.worker.data.BadImages bad = badImages.snapshot();
+        bad.merge(later.badImages);
+        return new WorkerReport(worker, later.host, steps + later.steps, examples + later.examples,
+                skippedSteps + later.skippedSteps, lossSum + later.lossSum, computeNanos + later.computeNanos,
+                waitNanos + later.waitNanos, batchesReady + later.batchesReady, bad);
+    }
 }
