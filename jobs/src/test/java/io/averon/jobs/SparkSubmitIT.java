@@ -340,6 +340,46 @@ class SparkSubmitIT {
                 + lastAccuracy(runDir));
     }
 
+    /**
+     * The fault matrix's row of an executor lost during the test-set evaluation: the epoch's checkpoint is committed
+     * before the evaluation ends (it is handed to the background writer before the evaluation starts), Spark retries
+     * the lost evaluation task elsewhere, and the run completes with the whole epoch's accounting.
+     */
+    @Test
+    void anExecutorLostDuringTheEvaluationTheRunCompletesWithTheEpochCheckpointed() throws Exception {
+        Path runDir = tmp.resolve("eval-lost-run");
+        List<String> command = submit("client");
+        // The whole test set (10,000 images) keeps the evaluation going for seconds after the epoch's last step.
+        command.addAll(averonArgs("fashion-mnist-lenet", runDir, "--set", "dataset.train-limit=3000"));
+        Path log = tmp.resolve("eval-lost.log");
+        Process driver = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            Path epochCheckpoint = runDir.resolve("checkpoints/ckpt-000000000047");
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+            while (!Files.isDirectory(epochCheckpoint)) {
+                assertTrue(driver.isAlive() && System.nanoTime() < deadline,
+                        "no checkpoint of the epoch's last step: " + Files.readString(log));
+                Thread.sleep(20);
+            }
+            List<ProcessHandle> executors = processes("CoarseGrainedExecutorBackend");
+            assertEquals(2, executors.size(), "the run's two executors");
+            executors.get(0).destroyForcibly();
+            assertFalse(Files.readString(log).contains("epoch 1/1: "),
+                    "the executor was killed before the evaluation had ended");
+            assertTrue(driver.waitFor(8, TimeUnit.MINUTES), "the run did not end");
+        } finally {
+            driver.descendants().forEach(ProcessHandle::destroyForcibly);
+            driver.destroyForcibly();
+        }
+        String output = Files.readString(log);
+        assertEquals(0, driver.exitValue(), output);
+        assertTrue(output.contains("model saved to"), output);
+        assertTrue(output.contains("Lost executor") || output.contains("ExecutorLostFailure"),
+                "Spark saw the executor go during the evaluation: " + output);
+        assertEquals(3000, lastEpoch(runDir).path("examples").asLong());
+        assertTrue(lastAccuracy(runDir) >= 0.6, "accuracy " + lastAccuracy(runDir));
+    }
+
     /** The live processes whose command line contains every fragment. */
     private static List<ProcessHandle> processes(String... fragments) {
         return ProcessHandle.allProcesses().filter(p -> p.info().commandLine()
