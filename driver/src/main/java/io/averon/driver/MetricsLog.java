@@ -32,6 +32,15 @@ public final class MetricsLog implements Closeable {
         out.hflush();
     }
 
+    /** The fields of an event from alternating names and values, kept in that order. */
+    public static Map<String, Object> fields(Object... keyValues) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            m.put((String) keyValues[i], keyValues[i + 1]);
+        }
+        return m;
+    }
+
     @Override
     public void close() throws IOException {
         out.close();

@@ -6,15 +6,10 @@ import io.averon.driver.checkpoint.CheckpointSchedule;
 import io.averon.driver.checkpoint.CheckpointState;
 import io.averon.driver.checkpoint.CheckpointStore;
 import io.averon.driver.config.JobConfig;
-import io.averon.driver.progress.ProgressBar;
-import io.averon.ps.DivergenceException;
 import io.averon.ps.LogBufferSpace;
 import io.averon.ps.NoFreePortException;
 import io.averon.ps.ParameterServer;
 import io.averon.ps.ParameterServerConfig;
-import io.averon.ps.ParameterServerException;
-import io.averon.ps.ServerStats;
-import io.averon.worker.CatchUpRound;
 import io.averon.worker.ConfusionMatrix;
 import io.averon.worker.Dl4jUpdateRule;
 import io.averon.worker.EpochPlan;
@@ -22,7 +17,6 @@ import io.averon.worker.InputException;
 import io.averon.worker.MissedBatches;
 import io.averon.worker.ModelFingerprint;
 import io.averon.worker.Network;
-import io.averon.worker.data.BadImages;
 import io.averon.worker.WorkerAssignment;
 import io.averon.worker.WorkerReport;
 import org.apache.hadoop.conf.Configuration;
@@ -30,15 +24,10 @@ import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.JavaFutureAction;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.rdd.RDD;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import scala.reflect.ClassTag;
-import scala.reflect.ClassTag$;
 
 import java.io.File;
 import java.io.IOException;
@@ -48,29 +37,21 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.stream.Collectors;
-import java.util.stream.IntStream;
+
+import static io.averon.driver.MetricsLog.fields;
 
 /**
- * One training run of a job on a Spark context: it plans the epochs, starts the parameter server in the driver's JVM,
- * runs each epoch as a barrier stage of W workers, evaluates on the test set, checkpoints, and saves the final model.
- * Everything a user can get wrong (config, data, worker count, checkpoint) is checked before anything is written.
+ * One training run of a job on a Spark context: it decides where to start (fresh, or resumed from a checkpoint), starts
+ * the parameter server in the driver's JVM, and for each epoch has {@link EpochRounds} train it, checkpoints it,
+ * evaluates it on the test set and has {@link EpochReport} report it; then it saves the final model. Everything a user
+ * can get wrong (config, data, worker count, checkpoint) is checked before anything is written.
  */
 public final class TrainingRun {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingRun.class);
-    private static final long PROGRESS_INTERVAL_MS = 250;
-    /** A batch missed three times in a row fails for a reason of its own (a poisoned example), not a lost worker. */
-    private static final int MAX_CATCH_UP_ROUNDS = 3;
 
     private final JavaSparkContext sc;
     private final JobSpec job;
@@ -79,9 +60,6 @@ public final class TrainingRun {
     private final Configuration hadoop;
     private final PrintStream out;
     private final ServerNetwork network;
-    /** Location of the newest checkpoint this run wrote (or resumed from); null before the first. */
-    private String lastCheckpoint;
-    private BackgroundCheckpoints checkpointWriter;
 
     public TrainingRun(JavaSparkContext sc, JobSpec job, RunOptions options) {
         this.sc = sc;
@@ -131,6 +109,7 @@ public final class TrainingRun {
         long startStep = 0;
         long stepInEpoch = 0;
         MissedBatches missedBeforeResume = MissedBatches.none();
+        String resumedFrom = null;
         float[] parameters = job.initialParameters() != null ? job.initialParameters()
                 : initial.parameters().toFloatVector();
         float[] updaterState = null;
@@ -165,7 +144,7 @@ public final class TrainingRun {
                 stepInEpoch = 0;
                 missedBeforeResume = MissedBatches.none();
             }
-            lastCheckpoint = resumed.location();
+            resumedFrom = resumed.location();
             out.printf("resuming from %s: %d epoch(s) completed, step %d (%d into epoch %d)%n", resumed.location(),
                     startEpoch, startStep, stepInEpoch, startEpoch + 1);
         }
@@ -188,8 +167,7 @@ public final class TrainingRun {
                      config.millis("run.lock-refresh"), config.millis("run.lock-stale"));
              MetricsLog metrics = openRunDirectory(fs, runDir);
              BackgroundCheckpoints writer = new BackgroundCheckpoints(checkpoints,
-                     TimeUnit.MILLISECONDS.toNanos(failureWindowMillis), lastCheckpoint)) {
-            checkpointWriter = writer;
+                     TimeUnit.MILLISECONDS.toNanos(failureWindowMillis), resumedFrom)) {
             // Ctrl-C or a SIGTERM from the cluster manager must not leave the media driver's files in /dev/shm.
             out.println(network.describe(server.endpoint(), server.mtu(),
                     network.workerMedia(workersShareServerDriver())));
@@ -204,6 +182,10 @@ public final class TrainingRun {
                         config.number("train.early-stopping-min-delta"), bestScore, epochsSinceBest);
                 CheckpointSchedule schedule = new CheckpointSchedule(TimeUnit.MILLISECONDS.toNanos(everyMillis),
                         everySteps, System.nanoTime(), server.step());
+                ServerState state = new ServerState(server, rule, config, writer::lastCommitted);
+                EpochReport report = new EpochReport(out, metrics, job.train().shape().segmentation());
+                EpochRounds rounds = new EpochRounds(sc, config, out, server, state, writer, schedule, stopping,
+                        metrics, seed, workers, fingerprint);
                 boolean stoppedBefore = resumed != null && stepInEpoch == 0 && startEpoch > 0
                         && stopping.patience() > 0 && scoreResumedEpoch(evaluation, stopping, parameters, startEpoch,
                         epochs, metrics);
@@ -212,63 +194,36 @@ public final class TrainingRun {
                     long epochStartStep = server.step() - (epoch == startEpoch ? stepInEpoch : 0);
                     EpochPlan plan = new EpochPlan(seed, epoch, workers, trainSize);
                     WorkerAssignment assignment = assignment(server, token, plan, batch, epochStartStep);
-                    EpochLedger ledger = new EpochLedger(server,
-                            epoch == startEpoch ? missedBeforeResume : MissedBatches.none(), server.step());
                     long t0 = System.nanoTime();
                     long examplesBefore = server.stats().examplesApplied();
-                    List<WorkerReport> reports = trainEpoch(server, assignment, ledger, epoch, epochs, rule, writer,
-                            schedule, stopping, seed, workers, fingerprint);
-                    reports = catchUp(server, assignment, ledger, reports, epoch, epochs, rule, writer, schedule,
-                            stopping, seed, workers, fingerprint, metrics);
+                    List<WorkerReport> reports = rounds.train(assignment,
+                            epoch == startEpoch ? missedBeforeResume : MissedBatches.none(), epoch, epochs);
                     double seconds = (System.nanoTime() - t0) / 1e9;
                     // From the server, not the reports: after a stage retry the reports cover only the last attempt.
                     long examples = server.stats().examplesApplied() - examplesBefore;
                     long steps = server.step() - epochStartStep;
-                    int reportedSteps = reports.stream().mapToInt(WorkerReport::steps).sum();
-                    double trainLoss = reportedSteps == 0 ? Double.NaN
-                            : reports.stream().mapToDouble(WorkerReport::lossSum).sum() / reportedSteps;
-                    Snapshot snapshot = snapshot(server, rule);
-                    requireFinite(snapshot);
+                    double trainLoss = EpochReport.trainLoss(reports);
+                    ServerState.Snapshot snapshot = state.snapshot();
+                    state.requireFinite(snapshot);
                     // Handed to the writer before the evaluation, which it overlaps: a failed evaluation or a driver
                     // lost during it does not lose the epoch. Early stopping's memory is that before this epoch's
                     // score; a resume re-evaluates nothing, so the checkpoint must already count this epoch.
-                    CheckpointState epochState = new CheckpointState(epoch + 1, snapshot.step, 0, seed, workers,
+                    CheckpointState epochState = new CheckpointState(epoch + 1, snapshot.step(), 0, seed, workers,
                             fingerprint, config.render(), stopping.best(), stopping.sinceBest());
-                    writer.submit(new BackgroundCheckpoints.Snapshot(epochState, snapshot.parameters,
-                            snapshot.updaterState));
-                    schedule.taken(snapshot.step, System.nanoTime());
-                    ConfusionMatrix matrix = evaluation.evaluate(job.model(), snapshot.parameters, job.test(),
+                    writer.submit(new BackgroundCheckpoints.Snapshot(epochState, snapshot.parameters(),
+                            snapshot.updaterState()));
+                    schedule.taken(snapshot.step(), System.nanoTime());
+                    ConfusionMatrix matrix = evaluation.evaluate(job.model(), snapshot.parameters(), job.test(),
                             job.pipeline());
-                    BadImages bad = new BadImages();
-                    reports.forEach(r -> bad.merge(r.badImages()));
-                    int ready = reports.stream().mapToInt(WorkerReport::batchesReady).sum();
-                    String location = writer.awaitCommitted(snapshot.step, 60, TimeUnit.SECONDS);
+                    String location = writer.awaitCommitted(snapshot.step(), 60, TimeUnit.SECONDS);
                     if (location == null) {
-                        location = "of step " + snapshot.step + " not yet written (storage failing, retrying; last "
+                        location = "of step " + snapshot.step() + " not yet written (storage failing, retrying; last "
                                 + "committed: " + writer.lastCommitted() + ")";
                     }
                     EpochSummary summary = new EpochSummary(epoch + 1, steps, examples, seconds, examples / seconds,
                             trainLoss, matrix.accuracy(), matrix.meanLoss());
                     summaries.add(summary);
-                    ServerStats stats = server.stats();
-                    out.printf("epoch %d/%d: %d images in %.1f s (%.0f img/s), train loss %.4f, test accuracy %.4f%s, "
-                                    + "test loss %.4f, %d steps, dropped %d, rejected %d, input ready %.1f%%, "
-                                    + "bad images %d — checkpoint %s%n",
-                            epoch + 1, epochs, examples, seconds, summary.imagesPerSecond(), trainLoss, matrix.accuracy(),
-                            job.train().shape().segmentation()
-                                    ? String.format(", mean IoU %.4f", matrix.meanIntersectionOverUnion())
-                                    : matrix.classes() > 5 ? String.format(", top-5 %.4f", matrix.topFiveAccuracy()) : "",
-                            matrix.meanLoss(), steps, stats.droppedFromStep(), stats.rejectedMessages(),
-                            reportedSteps == 0 ? 100.0 : 100.0 * ready / reportedSteps, bad.count(), location);
-                    if (bad.count() > 0) {
-                        out.printf("  skipped %d bad image(s) this epoch, e.g. %s%n", bad.count(),
-                                String.join("; ", bad.first()));
-                    }
-                    Map<String, Object> fieldsOfEpoch = epochFields(summary, matrix, reports, stats, location);
-                    fieldsOfEpoch.put("bad_images", bad.count());
-                    fieldsOfEpoch.put("batches_ready", ready);
-                    fieldsOfEpoch.put("mean_iou", matrix.meanIntersectionOverUnion());
-                    metrics.write("epoch", fieldsOfEpoch);
+                    report.epochEnded(summary, epochs, matrix, reports, server.stats(), location);
                     boolean stopEarly = stopping.record(score(matrix), epoch == epochs - 1);
                     if (stopEarly) {
                         reportEarlyStop(epoch + 1, stopping, metrics);
@@ -284,9 +239,9 @@ public final class TrainingRun {
                         break;
                     }
                 }
-                Snapshot last = snapshot(server, rule);
-                finalParameters = last.parameters;
-                finalStep = last.step;
+                ServerState.Snapshot last = state.snapshot();
+                finalParameters = last.parameters();
+                finalStep = last.step();
                 writer.flush();
                 String model = saveModel(fs, runDir, last);
                 metrics.write("end", fields("step", finalStep, "model", model));
@@ -295,144 +250,6 @@ public final class TrainingRun {
             } finally {
                 removeShutdownHook(closeOnExit);
             }
-        }
-    }
-
-    /**
-     * Train again, in further rounds of the epoch, the minibatches no applied step trained (a worker lost, stalled or
-     * evicted while the others went on), until every example of the epoch has been trained once or
-     * {@link #MAX_CATCH_UP_ROUNDS} rounds have not managed it.
-     *
-     * @return one report per worker, each the sum of its rounds
-     */
-    private List<WorkerReport> catchUp(ParameterServer server, WorkerAssignment firstRound, EpochLedger ledger,
-                                       List<WorkerReport> firstReports, int epoch, int epochs, Dl4jUpdateRule rule,
-                                       BackgroundCheckpoints writer, CheckpointSchedule schedule,
-                                       EarlyStopping stopping, long seed, int workers, String fingerprint,
-                                       MetricsLog metrics) throws IOException {
-        List<WorkerReport> reports = new ArrayList<>(firstReports);
-        WorkerAssignment round = firstRound;
-        MissedBatches missed = ledger.closeRound(round);
-        for (int n = 1; !missed.isEmpty() && n <= MAX_CATCH_UP_ROUNDS; n++) {
-            int[] examples = missed.examples(round);
-            CatchUpRound deal = CatchUpRound.deal(n, examples, workers, round.batchSize());
-            out.printf("epoch %d: %d example(s) in %d minibatch(es) were not trained (a worker was lost, stalled or "
-                            + "evicted): catch-up round %d on %d worker(s)%n", epoch + 1, examples.length,
-                    missed.count(), n, deal.workers());
-            metrics.write("catch_up", fields("epoch", epoch + 1, "round", n, "examples", examples.length,
-                    "batches", missed.count(), "workers", deal.workers(), "step", server.step()));
-            round = round.catchingUp(deal, server.step());
-            for (WorkerReport later : trainEpoch(server, round, ledger, epoch, epochs, rule, writer, schedule,
-                    stopping, seed, workers, fingerprint)) {
-                reports.set(later.worker(), reports.get(later.worker()).andLater(later));
-            }
-            missed = ledger.closeRound(round);
-        }
-        if (!missed.isEmpty()) {
-            int examples = missed.examples(round).length;
-            LOG.warn("epoch {}: {} example(s) still untrained after {} catch-up rounds", epoch + 1, examples,
-                    MAX_CATCH_UP_ROUNDS);
-            out.printf("epoch %d: %d example(s) in %d minibatch(es) still untrained after %d catch-up rounds; the "
-                    + "epoch ends without them%n", epoch + 1, examples, missed.count(), MAX_CATCH_UP_ROUNDS);
-        }
-        return reports;
-    }
-
-    private List<WorkerReport> trainEpoch(ParameterServer server, WorkerAssignment assignment, EpochLedger ledger,
-                                          int epoch, int epochs, Dl4jUpdateRule rule, BackgroundCheckpoints writer,
-                                          CheckpointSchedule schedule, EarlyStopping stopping, long seed, int workers,
-                                          String fingerprint) throws IOException {
-        long epochStartStep = assignment.epochStartStep();
-        CatchUpRound catchUp = assignment.catchUp();
-        int roundWorkers = assignment.workers();
-        int roundSize = catchUp == null ? assignment.plan().datasetSize() : catchUp.examples().length;
-        List<Integer> ids = IntStream.range(0, roundWorkers).boxed().collect(Collectors.toList());
-        ClassTag<WorkerReport> tag = ClassTag$.MODULE$.apply(WorkerReport.class);
-        RDD<WorkerReport> stage = sc.parallelize(ids, roundWorkers).rdd().barrier()
-                .mapPartitions(new EpochTask(assignment), false, tag);
-        String name = "epoch " + (epoch + 1) + "/" + epochs + (catchUp == null ? "" : " catch-up " + catchUp.round());
-        sc.setJobDescription("averon " + name);
-        TaskFailures failures = new TaskFailures();
-        sc.sc().addSparkListener(failures);
-        // Spark retries a failed barrier stage only if it is a shuffle-map stage; a barrier result stage is aborted
-        // ("Could not recover from a failed barrier ResultStage"). The shuffle makes the epoch a map stage.
-        JavaFutureAction<List<WorkerReport>> future = JavaRDD.fromRDD(stage, tag).repartition(1).collectAsync();
-        ProgressBar bar = new ProgressBar(out, name, roundSize, ProgressBar.isInteractive());
-        long startExamples = server.stats().examplesApplied();
-        long skippedExamples = (server.step() - epochStartStep) * (long) assignment.batchSize() * roundWorkers;
-        long t0 = System.nanoTime();
-        long stallLimitNanos = config.millis("ps.response-timeout") * 1_000_000;
-        long lastStep = server.step();
-        long lastProgress = System.nanoTime();
-        try {
-            while (true) {
-                try {
-                    // The shuffle delivers the reports in no particular order.
-                    List<WorkerReport> reports =
-                            new ArrayList<>(future.get(PROGRESS_INTERVAL_MS, TimeUnit.MILLISECONDS));
-                    reports.sort(Comparator.comparingInt(WorkerReport::worker));
-                    ServerStats stats = server.stats();
-                    bar.update(Math.min(roundSize, skippedExamples + stats.examplesApplied() - startExamples),
-                            (stats.examplesApplied() - startExamples) / ((System.nanoTime() - t0) / 1e9),
-                            stats.lastStepLoss());
-                    bar.finish();
-                    return reports;
-                } catch (TimeoutException pending) {
-                    RuntimeException stopped = serverFailure(server);
-                    if (stopped != null) {
-                        // The workers are being refused and would only fail one by one through Spark's retries.
-                        future.cancel(true);
-                        bar.finish();
-                        throw stopped;
-                    }
-                    ServerStats stats = server.stats();
-                    org.apache.spark.ExceptionFailure task = failures.first();
-                    if (task != null && TaskFailures.retryCannotHelp(task, !stats.workersSeen().isEmpty())) {
-                        future.cancel(true);
-                        bar.finish();
-                        throw TaskFailures.describe(task, "epoch " + (epoch + 1) + " failed in a worker");
-                    }
-                    if (stats.step() != lastStep) {
-                        lastStep = stats.step();
-                        lastProgress = System.nanoTime();
-                    } else if (System.nanoTime() - lastProgress > stallLimitNanos) {
-                        // Workers give up after the same time; a task stuck outside the server loop would not.
-                        future.cancel(true);
-                        throw new IllegalStateException("epoch " + (epoch + 1) + " stalled: no step completed in "
-                                + config.millis("ps.response-timeout") / 1000 + " s (ps.response-timeout) with "
-                                + stats.registeredWorkers() + " of " + roundWorkers + " workers registered");
-                    }
-                    long done = stats.examplesApplied() - startExamples;
-                    double elapsed = (System.nanoTime() - t0) / 1e9;
-                    bar.update(Math.min(roundSize, skippedExamples + done), done / Math.max(elapsed, 1e-9),
-                            stats.lastStepLoss());
-                    writer.checkHealth();
-                    if (schedule.due(stats.step(), System.nanoTime())) {
-                        Snapshot s = snapshot(server, rule);
-                        // The epoch's last step is checkpointed as a completed epoch once the stage returns.
-                        // Non-finite parameters are no checkpoint to resume from: the server stops on them shortly.
-                        // A catch-up round is short and resumes from the epoch's first round: none is taken in it.
-                        if (catchUp == null && s.step - epochStartStep < assignment.plan().steps(assignment.batchSize())
-                                && allFinite(s.parameters)) {
-                            writer.submit(new BackgroundCheckpoints.Snapshot(new CheckpointState(epoch, s.step,
-                                    s.step - epochStartStep, seed, workers, fingerprint, config.render(),
-                                    stopping.best(), stopping.sinceBest(), ledger.missedBefore(assignment, s.step)),
-                                    s.parameters, s.updaterState));
-                        }
-                        schedule.taken(s.step, System.nanoTime());
-                    }
-                }
-            }
-        } catch (InterruptedException e) {
-            future.cancel(true);
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while training epoch " + (epoch + 1), e);
-        } catch (ExecutionException e) {
-            bar.finish();
-            RuntimeException stopped = serverFailure(server);
-            throw stopped != null ? stopped : failure(e, epoch, failures);
-        } finally {
-            sc.sc().removeSparkListener(failures);
         }
     }
 
@@ -469,24 +286,6 @@ public final class TrainingRun {
         out.printf("early stopping after epoch %d: no %s gain above %.4f for %d epoch(s) (best %.4f)%n", epoch,
                 scoreName(), stopping.minDelta(), stopping.patience(), stopping.best());
         metrics.write("early_stop", fields("epoch", epoch, "best", stopping.best()));
-    }
-
-    private RuntimeException failure(ExecutionException e, int epoch, TaskFailures failures) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof InputException input) {
-                return input;
-            }
-        }
-        org.apache.spark.ExceptionFailure task = failures.await(2_000);
-        if (task != null) {
-            return TaskFailures.describe(task, "epoch " + (epoch + 1) + " failed in a worker");
-        }
-        String reason = e.getCause() == null ? e.toString() : e.getCause().getMessage();
-        if (reason != null && reason.contains("requires more slots")) {
-            return new InputException("train.workers = " + job.config().integer("train.workers")
-                    + " needs that many task slots at once, but the Spark cluster has fewer: " + reason);
-        }
-        return new IllegalStateException("epoch " + (epoch + 1) + " failed: " + reason, e.getCause());
     }
 
     private WorkerAssignment assignment(ParameterServer server, String token, EpochPlan plan, int batch,
@@ -560,65 +359,14 @@ public final class TrainingRun {
         }
     }
 
-    private Snapshot snapshot(ParameterServer server, Dl4jUpdateRule rule) {
-        try {
-            return server.atStepBoundary((params, step) -> new Snapshot(params.clone(), rule.updaterState(), step));
-        } catch (ParameterServerException e) {
-            RuntimeException stopped = serverFailure(server);
-            throw stopped != null ? stopped : e;
-        }
-    }
-
-    /**
-     * Why the server stopped serving, as the run's error, or null while it serves. Divergence is reported as the
-     * user's to fix (a setting), naming the step, the checkpoint to go back to and the usual cause.
-     */
-    private RuntimeException serverFailure(ParameterServer server) {
-        ParameterServerException failure = server.failure();
-        if (failure == null) {
-            return null;
-        }
-        if (failure instanceof DivergenceException diverged) {
-            return divergence("training diverged at step " + diverged.step() + ": " + diverged.nonFiniteSteps()
-                    + " consecutive steps without a finite update (ps.max-non-finite-steps = "
-                    + config.positive("ps.max-non-finite-steps") + "; at step " + diverged.step() + " "
-                    + diverged.lastStepDetail() + ")", diverged);
-        }
-        return new IllegalStateException(failure.getMessage(), failure);
-    }
-
-    private InputException divergence(String what, Throwable cause) {
-        return new InputException(what + "; last checkpoint written: "
-                + Objects.requireNonNullElse(checkpointWriter != null ? checkpointWriter.lastCommitted()
-                : lastCheckpoint, "none") + ". The likely cause is a learning rate too "
-                + "high for this model: lower model.learning-rate (now " + config.number("model.learning-rate")
-                + ") and train again", cause);
-    }
-
-    /** A completed epoch whose parameters are not finite has diverged, even if the server has not counted it yet. */
-    private void requireFinite(Snapshot snapshot) {
-        if (!allFinite(snapshot.parameters)) {
-            throw divergence("training diverged by step " + snapshot.step + ": the parameters are not finite", null);
-        }
-    }
-
-    private static boolean allFinite(float[] values) {
-        for (float value : values) {
-            if (!Float.isFinite(value)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private String saveModel(FileSystem fs, Path runDir, Snapshot last) throws IOException {
+    private String saveModel(FileSystem fs, Path runDir, ServerState.Snapshot last) throws IOException {
         Network net = job.model().instantiate();
-        net.parameters().assign(Nd4j.createFromArray(last.parameters).reshape(net.parameters().shape()));
-        if (last.updaterState.length > 0) {
+        net.parameters().assign(Nd4j.createFromArray(last.parameters()).reshape(net.parameters().shape()));
+        if (last.updaterState().length > 0) {
             net.updater().getStateViewArray().assign(
-                    Nd4j.createFromArray(last.updaterState).reshape(net.updater().getStateViewArray().shape()));
+                    Nd4j.createFromArray(last.updaterState()).reshape(net.updater().getStateViewArray().shape()));
         }
-        net.iterationAndEpoch((int) last.step, 0);
+        net.iterationAndEpoch((int) last.step(), 0);
         Path target = new Path(runDir, "model.zip");
         Path temporary = new Path(runDir, "_model.zip.tmp");
         try (FSDataOutputStream stream = fs.create(temporary, true)) {
@@ -739,36 +487,5 @@ public final class TrainingRun {
         }
     }
 
-    private static Map<String, Object> fields(Object... keyValues) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (int i = 0; i < keyValues.length; i += 2) {
-            m.put((String) keyValues[i], keyValues[i + 1]);
-        }
-        return m;
-    }
 
-    private static Map<String, Object> epochFields(EpochSummary s, ConfusionMatrix matrix, List<WorkerReport> reports,
-                                                   ServerStats stats, String checkpoint) {
-        double[] precision = new double[matrix.classes()];
-        double[] recall = new double[matrix.classes()];
-        double[] f1 = new double[matrix.classes()];
-        for (int c = 0; c < matrix.classes(); c++) {
-            precision[c] = matrix.precision(c);
-            recall[c] = matrix.recall(c);
-            f1[c] = matrix.f1(c);
-        }
-        return fields("epoch", s.epoch(), "steps", s.steps(), "step", stats.step(), "examples", s.examples(),
-                "seconds", s.seconds(), "images_per_second", s.imagesPerSecond(), "train_loss", s.trainLoss(),
-                "test_accuracy", s.testAccuracy(), "test_top5_accuracy", matrix.topFiveAccuracy(),
-                "test_loss", s.testLoss(), "precision", precision,
-                "recall", recall, "f1", f1, "confusion", matrix.counts(),
-                "workers", reports.stream().map(r -> fields("worker", r.worker(), "host", r.host(), "steps", r.steps(),
-                        "examples", r.examples(), "compute_s", r.computeNanos() / 1e9, "wait_s", r.waitNanos() / 1e9))
-                        .collect(Collectors.toList()),
-                "gradients_accepted", stats.gradientsAccepted(), "dropped_from_step", stats.droppedFromStep(), "late_gradients", stats.lateGradients(),
-                "rejected_messages", stats.rejectedMessages(), "checkpoint", checkpoint);
-    }
-
-    private record Snapshot(float[] parameters, float[] updaterState, long step) {
-    }
 }
