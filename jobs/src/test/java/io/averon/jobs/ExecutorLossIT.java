@@ -56,6 +56,12 @@ class ExecutorLossIT {
     void trainingSurvivesAnExecutorKilledMidEpoch() throws Exception {
         Path jar = Path.of("target/averon.jar").toAbsolutePath();
         assertTrue(Files.isRegularFile(jar), "the fat jar is built in the package phase: " + jar);
+        // The same run without the fault, in local mode: synchronous training is bit-reproducible across cluster
+        // kinds, so this is the clean run's accuracy the faulted one is held to.
+        RunResult clean = Averon.train(CommandLine.parse(new String[] {
+            "train", "fashion-mnist-lenet", "--master", "local[2]", "--workers", "2",
+            "--run-dir", tmp.resolve("clean").toString(), "--set", "dataset.train-limit=6000",
+            "--set", "dataset.test-limit=1000", "--set", "train.epochs=2", "--set", "train.batch-size=32"}), System.out);
         SparkEvents.clear();
         Set<Path> leftBehind = new HashSet<>();
         // Two cores for two one-core executors; the core the killed executor frees is what its replacement gets.
@@ -92,7 +98,8 @@ class ExecutorLossIT {
                     assertEquals(6000, epoch.examples(), "every example exactly once: " + epoch);
                 }
                 double accuracy = result.last().testAccuracy();
-                assertTrue(accuracy >= 0.65, "test accuracy after 2 epochs on 6000 examples: " + accuracy);
+                assertEquals(clean.last().testAccuracy(), accuracy, 0.01,
+                        "test accuracy after 2 epochs on 6000 examples, within a point of the run without the fault");
 
                 assertTrue(SparkEvents.events().stream().anyMatch(e -> e.startsWith("task lost with executor")),
                         "Spark saw a task fail with its executor: " + SparkEvents.events());
@@ -197,8 +204,10 @@ class ExecutorLossIT {
             }
             Set<Long> pids = new TreeSet<>();
             for (JsonNode w : node.path("workers")) {
-                String host = w.path("host").asText();
-                pids.add(Long.parseLong(host.substring(host.lastIndexOf("/pid") + 4)));
+                // One worker may have run in several places: its first round, then a catch-up round.
+                for (String host : w.path("host").asText().split(", ")) {
+                    pids.add(Long.parseLong(host.substring(host.lastIndexOf("/pid") + 4)));
+                }
             }
             epochs.add(pids);
         }

@@ -6,7 +6,7 @@ import java.io.Serializable;
  * What one worker did in one epoch, returned to the driver for the epoch summary.
  *
  * @param worker       worker index
- * @param host         where it ran
+ * @param host         where it ran ("host/pidN"; several, comma-separated, when rounds ran it in different places)
  * @param steps        minibatches it computed and sent
  * @param examples     examples in those minibatches
  * @param skippedSteps steps it skipped because a previous attempt of this task had taken them
@@ -30,7 +30,9 @@ public record WorkerReport(int worker, String host, int steps, long examples, in
         }
         io.averon.worker.data.BadImages bad = badImages.snapshot();
         bad.merge(later.badImages);
-        return new WorkerReport(worker, later.host, steps + later.steps, examples + later.examples,
+        // Every place the worker ran in this epoch, in order: a catch-up round may run it on another executor.
+        String hosts = java.util.Arrays.asList(host.split(", ")).contains(later.host) ? host : host + ", " + later.host;
+        return new WorkerReport(worker, hosts, steps + later.steps, examples + later.examples,
                 skippedSteps + later.skippedSteps, lossSum + later.lossSum, computeNanos + later.computeNanos,
                 waitNanos + later.waitNanos, batchesReady + later.batchesReady, bad);
     }
