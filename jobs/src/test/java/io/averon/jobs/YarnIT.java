@@ -36,6 +36,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -46,7 +47,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ApplicationMaster and the executors as containers) with a MiniDFSCluster holding the data, the checkpoints and
  * the run directory, and a real {@code spark-submit --master yarn} process with the fat jar, pointed at them through
  * a HADOOP_CONF_DIR as a user's would be. The scenarios share the started clusters and run in order: a cluster-mode
- * run, a client-mode resume of it, and a cluster-mode run with a bad setting that must end FAILED.
+ * run, a client-mode resume of it, the same run with its driver killed and restarted by YARN, and a cluster-mode run
+ * with a bad setting that must end FAILED.
  */
 @Timeout(value = 25, unit = TimeUnit.MINUTES)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -62,6 +64,8 @@ class YarnIT {
     static String hdfsUri;
     static Path root;
     static String firstRunDir;
+    /** The first run's final parameters, before the client-mode resume trains its run further. */
+    static byte[] firstRunModel;
 
     @BeforeAll
     static void startClusters() throws Exception {
@@ -198,11 +202,16 @@ class YarnIT {
 
     /** The ApplicationMaster's (the cluster-mode driver's) output, from the NodeManager's container log folder. */
     private static String driverLog(String applicationId) throws IOException {
+        return driverLog(applicationId, 1);
+    }
+
+    /** The output of the driver of the given application attempt (1, 2, ...). */
+    private static String driverLog(String applicationId, int attempt) throws IOException {
         Path base = Path.of("target", "test", "data", "averon-yarn-it");
+        String container = applicationId.replace("application_", "container_") + String.format("_%02d_000001", attempt);
         try (Stream<Path> files = Files.walk(base)) {
             Path stderr = files.filter(p -> p.getFileName().toString().equals("stderr"))
-                    .filter(p -> p.toString().contains(applicationId.replace("application_", "container_"))
-                            && p.getParent().getFileName().toString().endsWith("_000001"))
+                    .filter(p -> p.getParent().getFileName().toString().endsWith(container))
                     .findFirst().orElseThrow(() -> new AssertionError("no AM container log of " + applicationId
                             + " under " + base.toAbsolutePath()));
             return Files.readString(stderr) + Files.readString(stderr.resolveSibling("stdout"));
@@ -238,6 +247,7 @@ class YarnIT {
         assertTrue(hdfs.getFileSystem().exists(new org.apache.hadoop.fs.Path(firstRunDir + "/model.zip")));
         assertTrue(driverLog(s.applicationId()).contains("model saved to " + hdfsUri + firstRunDir),
                 "the driver ran in the ApplicationMaster container");
+        firstRunModel = coefficients(firstRunDir);
     }
 
     @Test
@@ -259,8 +269,84 @@ class YarnIT {
                 "the second epoch continues the step count");
     }
 
+    private static byte[] coefficients(String runDir) throws IOException {
+        Path local = Files.createTempFile(tmp, "model", ".zip");
+        hdfs.getFileSystem().copyToLocalFile(new org.apache.hadoop.fs.Path(runDir + "/model.zip"),
+                new org.apache.hadoop.fs.Path(local.toString()));
+        try (var zip = new java.util.zip.ZipFile(local.toFile())) {
+            return zip.getInputStream(zip.getEntry("coefficients.bin")).readAllBytes();
+        }
+    }
+
+    /** The live processes whose command line contains every fragment. */
+    private static List<ProcessHandle> processes(String... fragments) {
+        return ProcessHandle.allProcesses().filter(p -> p.info().commandLine()
+                .map(c -> Arrays.stream(fragments).allMatch(c::contains)).orElse(false)).toList();
+    }
+
+    /**
+     * The fault matrix's YARN driver row: the ApplicationMaster (the cluster-mode driver and its parameter server)
+     * killed with SIGKILL after a mid-epoch checkpoint; YARN starts a second attempt ({@code spark.yarn.maxAppAttempts
+     * = 2}), which finds its predecessor's run.lock in the same run directory, resumes from the newest checkpoint by
+     * itself, and ends with parameters bit-identical to the first scenario's uninterrupted run of the same job.
+     */
     @Test
     @Order(3)
+    void aKilledDriverIsRestartedByYarnAndResumesByItselfBitIdentical() throws Exception {
+        assertTrue(firstRunModel != null, "the uninterrupted cluster-mode run comes first");
+        org.apache.hadoop.fs.Path runs = new org.apache.hadoop.fs.Path(
+                "/user/" + System.getProperty("user.name") + "/averon/runs");
+        java.util.Set<String> before = Arrays.stream(hdfs.getFileSystem().listStatus(runs))
+                .map(d -> d.getPath().getName()).collect(java.util.stream.Collectors.toSet());
+        List<String> command = submit("cluster", train("--set", "train.epochs=1", "--set", "checkpoint.every-steps=5",
+                "--set", "run.lock-refresh=2s", "--set", "run.lock-stale=8s").toArray(String[]::new));
+        command.addAll(command.indexOf("--class"), List.of("--conf", "spark.yarn.maxAppAttempts=2"));
+        Path log = Files.createDirectories(Path.of("target/failsafe-reports")).resolve("YarnIT-driver-killed.log")
+                .toAbsolutePath();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().put("HADOOP_CONF_DIR", hadoopConfDir.toString());
+        Process submitter = builder.start();
+        String applicationId;
+        try {
+            // The new run's directory, then its first mid-epoch checkpoint.
+            org.apache.hadoop.fs.Path runDir = null;
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(6);
+            while (true) {
+                assertTrue(submitter.isAlive() && System.nanoTime() < deadline,
+                        "no mid-epoch checkpoint of the new run: " + Files.readString(log));
+                if (runDir == null) {
+                    runDir = Arrays.stream(hdfs.getFileSystem().listStatus(runs)).map(FileStatus::getPath)
+                            .filter(d -> !before.contains(d.getName())).findFirst().orElse(null);
+                } else if (hdfs.getFileSystem().exists(new org.apache.hadoop.fs.Path(runDir, "checkpoints"))
+                        && Arrays.stream(hdfs.getFileSystem().listStatus(new org.apache.hadoop.fs.Path(runDir,
+                                "checkpoints"))).anyMatch(c -> c.getPath().getName().matches("ckpt-\\d+"))) {
+                    break;
+                }
+                Thread.sleep(200);
+            }
+            Matcher id = Pattern.compile("(application_\\d+_\\d+)").matcher(Files.readString(log));
+            assertTrue(id.find(), Files.readString(log));
+            applicationId = id.group(1);
+            List<ProcessHandle> driver = processes("org.apache.spark.deploy.yarn.ApplicationMaster", applicationId);
+            assertEquals(1, driver.size(), "the first attempt's ApplicationMaster JVM");
+            driver.get(0).destroyForcibly();
+            assertTrue(submitter.waitFor(10, TimeUnit.MINUTES), "the application did not end");
+            String output = Files.readString(log);
+            assertEquals(0, submitter.exitValue(), output);
+            assertEquals(FinalApplicationStatus.SUCCEEDED, finalStatus(applicationId), output);
+            String second = driverLog(applicationId, 2);
+            assertTrue(second.contains("restarted driver:") && second.contains("resuming from " + hdfsUri + runDir
+                    .toUri().getPath() + "/checkpoints/ckpt-"), "the second attempt resumed by itself: " + second);
+            assertArrayEquals(firstRunModel, coefficients(runDir.toUri().getPath()), "final parameters, bit for bit");
+            assertEquals(1, events(runDir.toUri().getPath(), "epoch").size(), "one epoch, written by the second attempt");
+        } finally {
+            submitter.descendants().forEach(ProcessHandle::destroyForcibly);
+            submitter.destroyForcibly();
+        }
+    }
+
+    @Test
+    @Order(4)
     void badSettingEndsFailedWithTheErrorInTheDriverLog() throws Exception {
         Submission s = run(submit("cluster", train("--set", "ps.port=70000").toArray(String[]::new)),
                 "cluster-bad");

@@ -105,15 +105,45 @@ final class GradientAggregator
             return;
         }
         final double total = totalBatchSize;
+        // Dividing by a power of two only moves the exponent, and the sums are far from double's subnormal range, so
+        // multiplying by its exact reciprocal gives the quotient bit for bit; the multiply vectorises, the division
+        // does not. Any other total is divided, as the formula says.
+        final boolean powerOfTwo = Long.bitCount(totalBatchSize) == 1;
+        final double reciprocal = 1.0 / total;
+        if (count == 2)
+        {
+            // The common case gets one pass with no intermediate array: ((0.0 + b0 g0) + b1 g1) / B, in that order.
+            final float[] g0 = gradients[0];
+            final float[] g1 = gradients[1];
+            final double w0 = weights[0];
+            final double w1 = weights[1];
+            if (powerOfTwo)
+            {
+                for (int j = 0; j < length; j++)
+                {
+                    mean[j] = (float)((w0 * g0[j] + 0.0 + w1 * g1[j]) * reciprocal);
+                }
+            }
+            else
+            {
+                for (int j = 0; j < length; j++)
+                {
+                    mean[j] = (float)((w0 * g0[j] + 0.0 + w1 * g1[j]) / total);
+                }
+            }
+            return;
+        }
         final double[] sums = this.sums;
         for (int from = 0; from < length; from += BLOCK)
         {
             final int n = Math.min(BLOCK, length - from);
+            final float[] first = gradients[0];
+            final double firstWeight = weights[0];
             for (int i = 0; i < n; i++)
             {
-                sums[i] = 0.0;
+                sums[i] = firstWeight * first[from + i] + 0.0;
             }
-            for (int k = 0; k < count; k++)
+            for (int k = 1; k < count; k++)
             {
                 final float[] gradient = gradients[k];
                 final double weight = weights[k];
@@ -122,9 +152,19 @@ final class GradientAggregator
                     sums[i] += weight * gradient[from + i];
                 }
             }
-            for (int i = 0; i < n; i++)
+            if (powerOfTwo)
             {
-                mean[from + i] = (float)(sums[i] / total);
+                for (int i = 0; i < n; i++)
+                {
+                    mean[from + i] = (float)(sums[i] * reciprocal);
+                }
+            }
+            else
+            {
+                for (int i = 0; i < n; i++)
+                {
+                    mean[from + i] = (float)(sums[i] / total);
+                }
             }
         }
     }

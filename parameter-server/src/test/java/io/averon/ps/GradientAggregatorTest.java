@@ -31,8 +31,10 @@ class GradientAggregatorTest
     {
         final SplittableRandom random = new SplittableRandom(8);
         final int[] lengths = { 1, 7, 2047, 2048, 2049, 10_001 };
-        final int[][] batchSets = { { 1 }, { 64 }, { 1 << 30 }, { (1 << 29) + 1 }, { 3, 5 }, { 1, 1 << 20, 7 },
-            { 64, 64, 64, 64 } };
+        // Totals that are powers of two (multiplied by the reciprocal) and others (divided), for one, two (the fused
+        // pass) and more contributors (the blocked one).
+        final int[][] batchSets = { { 1 }, { 64 }, { 1 << 30 }, { (1 << 29) + 1 }, { 3, 5 }, { 5, 6 }, { 32, 32 },
+            { 1 << 30, 1 << 30 }, { 1, 1 << 20, 7 }, { 64, 64, 128 }, { 7, 9, 100 }, { 64, 64, 64, 64 } };
         final GradientAggregator aggregator = new GradientAggregator();
         for (final int length : lengths)
         {
