@@ -176,7 +176,9 @@ public final class TrainingRun {
             try {
                 metrics.write("start", fields("workers", workers, "train_examples", trainSize, "test_examples", testSize,
                         "batch_size", batch, "epochs", epochs, "start_epoch", startEpoch, "start_step", startStep,
-                        "model", fingerprint, "master", sc.master(), "wait_for_slots_s", slotWaitMs / 1000.0));
+                        "model", fingerprint, "master", sc.master(), "wait_for_slots_s", slotWaitMs / 1000.0,
+                        "class_names", job.classNames(),
+                        "task", job.train().shape().segmentation() ? "segmentation" : "classification"));
                 TestSetEvaluation evaluation = new TestSetEvaluation(sc, workers, 256);
                 EarlyStopping stopping = new EarlyStopping(config.nonNegative("train.early-stopping-patience"),
                         config.number("train.early-stopping-min-delta"), bestScore, epochsSinceBest);
@@ -224,6 +226,7 @@ public final class TrainingRun {
                             trainLoss, matrix.accuracy(), matrix.meanLoss());
                     summaries.add(summary);
                     report.epochEnded(summary, epochs, matrix, reports, server.stats(), location);
+                    writeReport(fs, runDir);
                     boolean stopEarly = stopping.record(score(matrix), epoch == epochs - 1);
                     if (stopEarly) {
                         reportEarlyStop(epoch + 1, stopping, metrics);
@@ -245,6 +248,7 @@ public final class TrainingRun {
                 writer.flush();
                 String model = saveModel(fs, runDir, last);
                 metrics.write("end", fields("step", finalStep, "model", model));
+                out.printf("report written to %s%n", writeReport(fs, runDir));
                 out.printf("model saved to %s%n", model);
                 return new RunResult(runDir.toString(), model, workers, summaries, finalStep, finalParameters);
             } finally {
@@ -356,6 +360,16 @@ public final class TrainingRun {
         } catch (IllegalArgumentException e) {
             throw new InputException("ps settings for " + workers + " workers (ps.max-batch-size, "
                     + "ps.max-non-finite-steps): " + e.getMessage(), e);
+        }
+    }
+
+    /** The report is for people: failing to write it is logged and never stops training. */
+    private String writeReport(FileSystem fs, Path runDir) {
+        try {
+            return TrainingReport.write(fs, runDir);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("could not write {} in {}: {}", TrainingReport.NAME, runDir, e.toString());
+            return "(not written: " + e.getMessage() + ")";
         }
     }
 

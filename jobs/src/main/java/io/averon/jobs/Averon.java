@@ -67,6 +67,7 @@ public final class Averon {
                 case "train" -> train(cli, out);
                 case "evaluate" -> evaluate(cli, out);
                 case "prepare" -> prepare(cli, out);
+                case "report" -> report(cli, out);
                 default -> throw new IllegalStateException(cli.command());
             }
             return 0;
@@ -155,6 +156,16 @@ public final class Averon {
         try (JavaSparkContext sc = new JavaSparkContext(SparkSetup.sparkConf(config, cli.master()))) {
             new DatasetPreparation(sc, config, out).prepare(cli.output());
         }
+    }
+
+    /** The run directory may be on any Hadoop filesystem the default configuration (HADOOP_CONF_DIR) reaches. */
+    private static void report(CommandLine cli, PrintStream out) throws IOException {
+        org.apache.hadoop.fs.Path runDir = new org.apache.hadoop.fs.Path(cli.job());
+        org.apache.hadoop.fs.FileSystem fs = runDir.getFileSystem(new org.apache.hadoop.conf.Configuration());
+        if (!fs.isDirectory(runDir)) {
+            throw new InputException("averon report: " + runDir + " is not a directory");
+        }
+        out.println("report written to " + io.averon.driver.TrainingReport.write(fs, runDir));
     }
 
     private static void evaluate(CommandLine cli, PrintStream out) throws IOException {

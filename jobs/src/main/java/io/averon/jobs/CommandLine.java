@@ -24,6 +24,7 @@ public record CommandLine(String command, String job, String master, List<String
             "                    for fast repeated epochs; train from them with dataset.format = prepared",
             "  generate-shapes <dir> [--train N] [--test N] [--size S] [--seed N]",
             "                    write a synthetic segmentation dataset (shapes with VOC-style masks)",
+            "  report <run-dir>  write the run directory's report.html again from its metrics.jsonl and job.conf",
             "  jobs              list the built-in jobs",
             "  models            list the architectures model.architecture accepts",
             "  config            print every configuration key with its default and meaning",
@@ -42,9 +43,9 @@ public record CommandLine(String command, String job, String master, List<String
             return new CommandLine("help", null, null, List.of(), null, null, null, null);
         }
         String command = args[0];
-        if (!List.of("train", "evaluate", "prepare", "jobs", "models", "config").contains(command)) {
+        if (!List.of("train", "evaluate", "prepare", "report", "jobs", "models", "config").contains(command)) {
             throw new InputException("unknown command '" + command
-                    + "' (expected train, evaluate, prepare, generate-shapes, jobs, models or config)");
+                    + "' (expected train, evaluate, prepare, report, generate-shapes, jobs, models or config)");
         }
         String output = null;
         String job = null;
@@ -92,6 +93,10 @@ public record CommandLine(String command, String job, String master, List<String
         if (command.equals("prepare") && (job == null || output == null)) {
             throw new InputException("averon prepare needs a job and an output directory, e.g. averon prepare "
                     + "my-images.conf hdfs:///datasets/my-images-prepared");
+        }
+        if (command.equals("report") && job == null) {
+            throw new InputException("averon report needs a run directory, e.g. averon report runs/fashion-mnist-lenet-"
+                    + "20261202-101500");
         }
         if ((command.equals("train") || command.equals("evaluate")) && job == null) {
             throw new InputException("averon " + command + " needs a job, e.g. averon " + command
