@@ -47,7 +47,12 @@ public final class SparkSetup {
         }
         conf.setIfMissing("spark.app.name", "averon " + config.string("job.name"));
         conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
-        conf.setIfMissing("spark.kryo.registrator", AveronKryoRegistrator.class.getName());
+        // Added to a user's registrators, never replacing them: Spark runs every class named in the list.
+        String registrators = conf.get("spark.kryo.registrator", "").trim();
+        if (!java.util.Arrays.asList(registrators.split("\\s*,\\s*")).contains(AveronKryoRegistrator.class.getName())) {
+            conf.set("spark.kryo.registrator", registrators.isEmpty() ? AveronKryoRegistrator.class.getName()
+                    : registrators + "," + AveronKryoRegistrator.class.getName());
+        }
         conf.setIfMissing("spark.executor.memory", config.string("spark.executor-memory"));
         conf.setIfMissing("spark.executorEnv.OMP_NUM_THREADS", "1");
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");

@@ -167,12 +167,16 @@ public final class TrainingRun {
                      config.millis("run.lock-refresh"), config.millis("run.lock-stale"));
              MetricsLog metrics = openRunDirectory(fs, runDir);
              BackgroundCheckpoints writer = new BackgroundCheckpoints(checkpoints,
-                     TimeUnit.MILLISECONDS.toNanos(failureWindowMillis), resumedFrom)) {
+                     TimeUnit.MILLISECONDS.toNanos(failureWindowMillis), resumedFrom);
+             TrainingMetricsSource sparkMetrics = TrainingMetricsSource.register(server::stats)) {
             // Ctrl-C or a SIGTERM from the cluster manager must not leave the media driver's files in /dev/shm.
             out.println(network.describe(server.endpoint(), server.mtu(),
                     network.workerMedia(workersShareServerDriver())));
             Thread closeOnExit = new Thread(server::close, "averon-ps-shutdown");
             Runtime.getRuntime().addShutdownHook(closeOnExit);
+            // One job group per run: the Spark UI lists its epochs and evaluations together, and cancelling the
+            // group there stops the run's tasks (interrupting them, which the workers check at every step).
+            sc.setJobGroup("averon " + runDir.getName(), "averon run " + runDir, true);
             try {
                 metrics.write("start", fields("workers", workers, "train_examples", trainSize, "test_examples", testSize,
                         "batch_size", batch, "epochs", epochs, "start_epoch", startEpoch, "start_step", startStep,
@@ -192,6 +196,7 @@ public final class TrainingRun {
                         && stopping.patience() > 0 && scoreResumedEpoch(evaluation, stopping, parameters, startEpoch,
                         epochs, metrics);
                 for (int epoch = stoppedBefore ? epochs : startEpoch; epoch < epochs; epoch++) {
+                    sparkMetrics.epochStarted(epoch + 1);
                     rule.epoch(epoch);
                     long epochStartStep = server.step() - (epoch == startEpoch ? stepInEpoch : 0);
                     EpochPlan plan = new EpochPlan(seed, epoch, workers, trainSize);
@@ -215,6 +220,7 @@ public final class TrainingRun {
                     writer.submit(new BackgroundCheckpoints.Snapshot(epochState, snapshot.parameters(),
                             snapshot.updaterState()));
                     schedule.taken(snapshot.step(), System.nanoTime());
+                    sc.setJobDescription("averon epoch " + (epoch + 1) + "/" + epochs + " test-set evaluation");
                     ConfusionMatrix matrix = evaluation.evaluate(job.model(), snapshot.parameters(), job.test(),
                             job.pipeline());
                     String location = writer.awaitCommitted(snapshot.step(), 60, TimeUnit.SECONDS);
@@ -225,6 +231,7 @@ public final class TrainingRun {
                     EpochSummary summary = new EpochSummary(epoch + 1, steps, examples, seconds, examples / seconds,
                             trainLoss, matrix.accuracy(), matrix.meanLoss());
                     summaries.add(summary);
+                    sparkMetrics.epochEnded(summary);
                     report.epochEnded(summary, epochs, matrix, reports, server.stats(), location);
                     writeReport(fs, runDir);
                     boolean stopEarly = stopping.record(score(matrix), epoch == epochs - 1);
@@ -252,6 +259,7 @@ public final class TrainingRun {
                 out.printf("model saved to %s%n", model);
                 return new RunResult(runDir.toString(), model, workers, summaries, finalStep, finalParameters);
             } finally {
+                sc.clearJobGroup();
                 removeShutdownHook(closeOnExit);
             }
         }
@@ -266,6 +274,7 @@ public final class TrainingRun {
      */
     private boolean scoreResumedEpoch(TestSetEvaluation evaluation, EarlyStopping stopping, float[] parameters,
                                       int completedEpochs, int epochs, MetricsLog metrics) throws IOException {
+        sc.setJobDescription("averon epoch " + completedEpochs + " test-set evaluation (scored again on resume)");
         ConfusionMatrix matrix = evaluation.evaluate(job.model(), parameters, job.test(), job.pipeline());
         double score = score(matrix);
         boolean stop = stopping.record(score, completedEpochs == epochs);

@@ -42,6 +42,17 @@ class SparkSetupTest {
     }
 
     @Test
+    void averonsKryoRegistratorIsAddedToTheUsersNotReplacingThem() {
+        String ours = AveronKryoRegistrator.class.getName();
+        assertEquals(ours, SparkSetup.sparkConf(job(), "local[1]", new SparkConf(false)).get("spark.kryo.registrator"));
+        assertEquals("com.example.Mine," + ours, SparkSetup.sparkConf(job(), "local[1]",
+                new SparkConf(false).set("spark.kryo.registrator", "com.example.Mine")).get("spark.kryo.registrator"));
+        assertEquals("a.B, " + ours, SparkSetup.sparkConf(job(), "local[1]",
+                new SparkConf(false).set("spark.kryo.registrator", "a.B, " + ours)).get("spark.kryo.registrator"),
+                "named once");
+    }
+
+    @Test
     void whatTheUserSetIsKept() {
         SparkConf conf = SparkSetup.sparkConf(job(), "local[2]", new SparkConf(false)
                 .set("spark.executor.memoryOverhead", "1g")

@@ -525,7 +525,7 @@ final class ParameterServerAgent implements Agent
         {
             final long heardMsAgo = TimeUnit.NANOSECONDS.toMillis(nowNs - current.lastHeardNs());
             reject(RejectReason.WORKER_ID_IN_USE, RegisterEncoder.TEMPLATE_ID, workerId, "heardMsAgo", heardMsAgo);
-            refuseStranger(replyEndpoint, workerId, correlationId, Refusal.INVALID_REGISTRATION,
+            refuseStranger(replyEndpoint, workerId, correlationId, Refusal.WORKER_ID_IN_USE,
                 "worker id " + workerId + " is in use at the parameter server at " + endpoint + " by a live session " +
                 "(replies to " + current.replyEndpoint + ", heard from " + heardMsAgo + " ms ago); it may be taken " +
                 "over once that session leaves, is evicted, or has been silent or unreachable for the step deadline " +

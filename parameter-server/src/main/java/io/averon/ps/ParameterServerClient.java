@@ -55,6 +55,8 @@ public final class ParameterServerClient implements AutoCloseable
     private static final long LEAVE_ACK_TIMEOUT_MS = 5_000;
     private static final long REJOIN_SLACK_MS = 10_000;
     private static final long NONE = Long.MIN_VALUE;
+    /** How often a registration refused because the id is held by a live session is tried again. */
+    private static final long ID_IN_USE_RETRY_MS = 1_000;
     private static final byte[] NO_TOKEN = new byte[0];
     private static final long GROUP_JOIN_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(3);
 
@@ -396,54 +398,80 @@ public final class ParameterServerClient implements AutoCloseable
             idleStrategy.idle(pollReplies());
         }
 
-        sessionKey = 0;
-        welcomed = false;
-        adopted = false;
-        adoptAnyStep = true;
-        assembling = false;
-        refusal = null;
-        refusalReason = null;
-        sessionMac = null;
-        pendingCorrelationId = newCorrelationId();
-        clientNonce = RunSecret.newNonce(random);
-
-        final boolean onGroup = joinedGroup(deadlineNs);
-        sendBuffer.setMemory(0, MessageHeaderEncoder.ENCODED_LENGTH + RegisterEncoder.BLOCK_LENGTH, (byte)0);
-        final int length = MessageHeaderEncoder.ENCODED_LENGTH +
-            registerEncoder.wrapAndApplyHeader(sendBuffer, 0, headerEncoder)
-            .workerId(config.workerId())
-            .fanOut(onGroup ? FanOut.MULTICAST : FanOut.UNICAST)
-            .correlationId(pendingCorrelationId)
-            .putClientNonce(clientNonce, 0, clientNonce.length)
-            .putToken(NO_TOKEN, 0, 0)
-            .putReplyEndpoint(replyEndpointBytes, 0, replyEndpointBytes.length)
-            .encodedLength();
-        registrationMac.signFrame(
-            sendBuffer, 0, length, MessageHeaderEncoder.ENCODED_LENGTH + RegisterEncoder.proofEncodingOffset());
-        offer(length, deadlineNs, "REGISTER");
-
-        while (!(welcomed && adopted))
+        boolean waitedForId = false;
+        while (true)
         {
-            final int work = pollReplies();
-            if (refusal != null)
+            sessionKey = 0;
+            welcomed = false;
+            adopted = false;
+            adoptAnyStep = true;
+            assembling = false;
+            refusal = null;
+            refusalReason = null;
+            sessionMac = null;
+            pendingCorrelationId = newCorrelationId();
+            clientNonce = RunSecret.newNonce(random);
+
+            final boolean onGroup = joinedGroup(deadlineNs);
+            sendBuffer.setMemory(0, MessageHeaderEncoder.ENCODED_LENGTH + RegisterEncoder.BLOCK_LENGTH, (byte)0);
+            final int length = MessageHeaderEncoder.ENCODED_LENGTH +
+                registerEncoder.wrapAndApplyHeader(sendBuffer, 0, headerEncoder)
+                .workerId(config.workerId())
+                .fanOut(onGroup ? FanOut.MULTICAST : FanOut.UNICAST)
+                .correlationId(pendingCorrelationId)
+                .putClientNonce(clientNonce, 0, clientNonce.length)
+                .putToken(NO_TOKEN, 0, 0)
+                .putReplyEndpoint(replyEndpointBytes, 0, replyEndpointBytes.length)
+                .encodedLength();
+            registrationMac.signFrame(
+                sendBuffer, 0, length, MessageHeaderEncoder.ENCODED_LENGTH + RegisterEncoder.proofEncodingOffset());
+            offer(length, deadlineNs, "REGISTER");
+
+            while (!(welcomed && adopted))
             {
-                pendingCorrelationId = 0;
-                throw new ParameterServerException(refusalReason + " [" + refusal + "]");
+                final int work = pollReplies();
+                if (refusal == Refusal.WORKER_ID_IN_USE &&
+                    deadlineNs - System.nanoTime() > TimeUnit.MILLISECONDS.toNanos(ID_IN_USE_RETRY_MS))
+                {
+                    break;
+                }
+                if (refusal != null)
+                {
+                    pendingCorrelationId = 0;
+                    throw new ParameterServerException(refusalReason + " [" + refusal + "]");
+                }
+                if (System.nanoTime() - deadlineNs > 0)
+                {
+                    pendingCorrelationId = 0;
+                    throw new ParameterServerException(welcomed ?
+                        "parameter server at " + serverEndpoint + " accepted worker " + config.workerId() +
+                        " but its parameters did not arrive at " + replyEndpoint + " within " + timeoutMs + " ms" :
+                        "the parameter server at " + serverEndpoint + " cannot reach worker " + config.workerId() +
+                        "'s reply endpoint " + replyEndpoint + " (UDP port " + UdpChannels.port(replyEndpoint) +
+                        "): the server receives this worker's frames but no reply arrived within " + timeoutMs +
+                        " ms. Check that " + config.replyHost() + " is this executor's address as the driver can " +
+                        "reach it (SPARK_LOCAL_IP / the executor's host), and that UDP port " +
+                        UdpChannels.port(replyEndpoint) + " (ps.worker-ports) is open on this host");
+                }
+                idleStrategy.idle(work);
             }
-            if (System.nanoTime() - deadlineNs > 0)
+            if (refusal != Refusal.WORKER_ID_IN_USE)
             {
-                pendingCorrelationId = 0;
-                throw new ParameterServerException(welcomed ?
-                    "parameter server at " + serverEndpoint + " accepted worker " + config.workerId() +
-                    " but its parameters did not arrive at " + replyEndpoint + " within " + timeoutMs + " ms" :
-                    "the parameter server at " + serverEndpoint + " cannot reach worker " + config.workerId() +
-                    "'s reply endpoint " + replyEndpoint + " (UDP port " + UdpChannels.port(replyEndpoint) +
-                    "): the server receives this worker's frames but no reply arrived within " + timeoutMs +
-                    " ms. Check that " + config.replyHost() + " is this executor's address as the driver can " +
-                    "reach it (SPARK_LOCAL_IP / the executor's host), and that UDP port " +
-                    UdpChannels.port(replyEndpoint) + " (ps.worker-ports) is open on this host");
+                break;
             }
-            idleStrategy.idle(work);
+            // Another session holds this id: typically this task's predecessor on an executor that died, whose
+            // session the server keeps until it has been silent for the step deadline. Ask again until then.
+            if (!waitedForId)
+            {
+                LOG.warn("{}; registering again every {} ms until the connect timeout", refusalReason,
+                    ID_IN_USE_RETRY_MS);
+                waitedForId = true;
+            }
+            final long retryNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ID_IN_USE_RETRY_MS);
+            while (System.nanoTime() - retryNs < 0)
+            {
+                idleStrategy.idle(pollReplies());
+            }
         }
         pendingCorrelationId = 0;
     }
