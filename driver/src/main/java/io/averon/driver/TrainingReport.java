@@ -50,7 +50,10 @@ public final class TrainingReport {
         List<JsonNode> events = new ArrayList<>();
         ObjectMapper json = new ObjectMapper();
         String[] lines;
-        try (InputStream in = fs.open(metrics)) {
+        // metrics.jsonl is appended to, so a local filesystem's checksum file does not cover it: read the raw bytes.
+        FileSystem reader = fs instanceof org.apache.hadoop.fs.ChecksumFileSystem checksummed
+                ? checksummed.getRawFileSystem() : fs;
+        try (InputStream in = reader.open(metrics)) {
             lines = new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n");
         }
         for (int i = 0; i < lines.length; i++) {

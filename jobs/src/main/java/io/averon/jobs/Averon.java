@@ -42,12 +42,25 @@ public final class Averon {
      */
     public static void main(String[] args) throws org.apache.spark.SparkUserAppException {
         int status = run(args, System.out, System.err);
-        if (Boolean.getBoolean(LAUNCHER_PROPERTY)) {
+        // In local mode the tasks ran in this JVM, and Spark leaves a non-daemon thread behind from barrier stages
+        // ("Barrier task timer for barrier() calls."): spark-submit --master local[*] would never return.
+        if (Boolean.getBoolean(LAUNCHER_PROPERTY) || isLocalMaster(args)) {
             System.exit(status);
         }
         if (status != 0) {
             throw new org.apache.spark.SparkUserAppException(status);
         }
+    }
+
+    /** The master this invocation runs on is local: --master, else spark-submit's, else the jobs' default local[*]. */
+    static boolean isLocalMaster(String[] args) {
+        String master = System.getProperty("spark.master", "local[*]");
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals("--master")) {
+                master = args[i + 1];
+            }
+        }
+        return master.startsWith("local");
     }
 
     /** Runs one command; returns the process exit status. */

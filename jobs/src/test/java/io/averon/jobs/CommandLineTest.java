@@ -6,11 +6,19 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CommandLineTest {
+
+    @Test
+    void aLocalMasterIsRecognisedSoMainCanEndTheJvm() {
+        assertTrue(Averon.isLocalMaster(new String[] {"train", "j", "--master", "local[2]"}));
+        assertFalse(Averon.isLocalMaster(new String[] {"train", "j", "--master", "yarn"}));
+        assertFalse(Averon.isLocalMaster(new String[] {"train", "j", "--master", "spark://h:7077"}));
+    }
 
     @Test
     void trainWithEveryOption() {

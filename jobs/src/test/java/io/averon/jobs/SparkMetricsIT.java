@@ -61,7 +61,8 @@ class SparkMetricsIT {
                 "--set", "train.batch-size=32", "--set", "train.epochs=2"));
         Path log = tmp.resolve("driver.log");
         Process driver = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
+                .followRedirects(HttpClient.Redirect.NORMAL).build(); // the servlet redirects to its path plus "/"
         List<Long> steps = new ArrayList<>();
         Set<Integer> epochs = new TreeSet<>();
         Set<String> descriptions = new TreeSet<>();
@@ -81,10 +82,11 @@ class SparkMetricsIT {
                     }
                 }
                 String apps = get(http, "http://127.0.0.1:" + port + "/api/v1/applications");
-                if (apps != null && json.readTree(apps).size() > 0) {
+                // While Spark starts, the UI answers with a line of text instead of JSON.
+                if (apps != null && apps.startsWith("[") && json.readTree(apps).size() > 0) {
                     String id = json.readTree(apps).get(0).path("id").asText();
                     String jobs = get(http, "http://127.0.0.1:" + port + "/api/v1/applications/" + id + "/jobs");
-                    if (jobs != null) {
+                    if (jobs != null && jobs.startsWith("[")) {
                         for (JsonNode job : json.readTree(jobs)) {
                             descriptions.add(job.path("description").asText());
                             groups.add(job.path("jobGroup").asText());
