@@ -327,7 +327,9 @@ class YarnIT {
             Matcher id = Pattern.compile("(application_\\d+_\\d+)").matcher(Files.readString(log));
             assertTrue(id.find(), Files.readString(log));
             applicationId = id.group(1);
-            List<ProcessHandle> driver = processes("org.apache.spark.deploy.yarn.ApplicationMaster", applicationId);
+            // The container's JVM, not the shell that launched it.
+            List<ProcessHandle> driver = processes("org.apache.spark.deploy.yarn.ApplicationMaster", applicationId)
+                    .stream().filter(p -> p.info().command().map(c -> c.endsWith("/java")).orElse(false)).toList();
             assertEquals(1, driver.size(), "the first attempt's ApplicationMaster JVM");
             driver.get(0).destroyForcibly();
             assertTrue(submitter.waitFor(10, TimeUnit.MINUTES), "the application did not end");
