@@ -480,19 +480,28 @@ public final class TrainingRun {
      * the open stream follows the file through the rename.
      */
     private static FSDataOutputStream reopen(FileSystem fs, Path file) throws IOException {
+        // On a local filesystem the checksum layer holds written bytes back until close, so hflush would not make an
+        // epoch's line visible to a reader (a user tailing the file, the report written after each epoch): the
+        // metrics go through the raw filesystem underneath.
+        FileSystem writer = fs instanceof org.apache.hadoop.fs.ChecksumFileSystem checksummed
+                ? checksummed.getRawFileSystem() : fs;
         // Rewrite instead of FileSystem.append: the local checksummed filesystem does not support append.
-        if (!fs.exists(file)) {
-            return fs.create(file, false);
+        if (!writer.exists(file)) {
+            return writer.create(file, false);
         }
         byte[] earlier;
-        try (var in = fs.open(file)) {
+        try (var in = writer.open(file)) {
             earlier = in.readAllBytes();
         }
         Path temporary = new Path(file.getParent(), "_" + file.getName() + ".tmp");
-        FSDataOutputStream stream = fs.create(temporary, true);
+        FSDataOutputStream stream = writer.create(temporary, true);
         stream.write(earlier);
         stream.hflush();
         AtomicRename.over(fs, temporary, file);
+        if (fs instanceof org.apache.hadoop.fs.ChecksumFileSystem checksummed) {
+            // A checksum written by an older version would no longer match the file.
+            checksummed.getRawFileSystem().delete(checksummed.getChecksumFile(file), false);
+        }
         return stream;
     }
 

@@ -44,6 +44,12 @@ class ReportIT {
         assertTrue(train.out().contains("report written to "), train.out());
         Path report = run.resolve("report.html");
         assertTrue(Files.isRegularFile(report));
+        String written = Files.readString(report);
+        // The report the run itself wrote at its end already holds every epoch: metrics.jsonl was readable while
+        // it was being written.
+        assertEquals(100, count(written, "class=\"cell\""), "the run's own report has the heat map");
+        assertEquals(2 * 2 + 2 + 2 + 2 + 2, count(written, "class=\"point\""), "and both epochs on every line");
+        assertTrue(written.contains("Finished: model"), "and the end of the run");
 
         // The command regenerates it from the run directory alone.
         Files.delete(report);
