@@ -2,6 +2,7 @@ package io.averon.driver;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileSystem;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -32,9 +33,18 @@ public final class MetricsLog implements Closeable {
         out.hflush();
     }
 
+    /**
+     * The filesystem metrics.jsonl is written and read through. On a local filesystem the checksum layer holds
+     * written bytes back until close, so hflush would not make an epoch's line visible to a reader (a user tailing
+     * the file, the report written after each epoch): the raw filesystem underneath is used.
+     */
+    static FileSystem fileSystem(FileSystem fs) {
+        return fs instanceof org.apache.hadoop.fs.ChecksumFileSystem checksummed ? checksummed.getRawFileSystem() : fs;
+    }
+
     /** The fields of an event from alternating names and values, kept in that order. */
     public static Map<String, Object> fields(Object... keyValues) {
-        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        Map<String, Object> m = new LinkedHashMap<>();
         for (int i = 0; i < keyValues.length; i += 2) {
             m.put((String) keyValues[i], keyValues[i + 1]);
         }

@@ -50,10 +50,7 @@ public final class TrainingReport {
         List<JsonNode> events = new ArrayList<>();
         ObjectMapper json = new ObjectMapper();
         String[] lines;
-        // metrics.jsonl is appended to, so a local filesystem's checksum file does not cover it: read the raw bytes.
-        FileSystem reader = fs instanceof org.apache.hadoop.fs.ChecksumFileSystem checksummed
-                ? checksummed.getRawFileSystem() : fs;
-        try (InputStream in = reader.open(metrics)) {
+        try (InputStream in = MetricsLog.fileSystem(fs).open(metrics)) {
             lines = new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n");
         }
         for (int i = 0; i < lines.length; i++) {
@@ -86,11 +83,6 @@ public final class TrainingReport {
         }
         AtomicRename.over(fs, temp, target);
         return fs.makeQualified(target).toString();
-    }
-
-    /** The page for the given events (metrics.jsonl lines, in order) and job configuration text. */
-    static String render(List<JsonNode> events, String jobConf, String runDir) {
-        return new TrainingReport(events, jobConf, runDir).render();
     }
 
     private String render() {

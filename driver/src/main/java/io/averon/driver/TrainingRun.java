@@ -480,11 +480,7 @@ public final class TrainingRun {
      * the open stream follows the file through the rename.
      */
     private static FSDataOutputStream reopen(FileSystem fs, Path file) throws IOException {
-        // On a local filesystem the checksum layer holds written bytes back until close, so hflush would not make an
-        // epoch's line visible to a reader (a user tailing the file, the report written after each epoch): the
-        // metrics go through the raw filesystem underneath.
-        FileSystem writer = fs instanceof org.apache.hadoop.fs.ChecksumFileSystem checksummed
-                ? checksummed.getRawFileSystem() : fs;
+        FileSystem writer = MetricsLog.fileSystem(fs);
         // Rewrite instead of FileSystem.append: the local checksummed filesystem does not support append.
         if (!writer.exists(file)) {
             return writer.create(file, false);

@@ -286,7 +286,7 @@ class SparkSubmitIT {
                 .redirectOutput(tmp.resolve("stalled.log").toFile()).start();
         try {
             awaitMidEpochCheckpoint(runDir.resolve("checkpoints"), driver.toHandle());
-            ProcessHandle executor = processes("CoarseGrainedExecutorBackend").stream().findFirst()
+            ProcessHandle executor = SparkSubmitProcess.processes("CoarseGrainedExecutorBackend").stream().findFirst()
                     .orElseThrow(() -> new AssertionError("no executor process"));
             signal("STOP", executor);
             Thread.sleep(8_000);
@@ -324,7 +324,7 @@ class SparkSubmitIT {
         long killedAt;
         try {
             killedAt = awaitMidEpochCheckpoint(runDir.resolve("checkpoints"), driver.toHandle());
-            List<ProcessHandle> executors = processes("CoarseGrainedExecutorBackend");
+            List<ProcessHandle> executors = SparkSubmitProcess.processes("CoarseGrainedExecutorBackend");
             assertEquals(2, executors.size(), "the run's two executors");
             executors.forEach(ProcessHandle::destroyForcibly);
             assertTrue(driver.waitFor(8, TimeUnit.MINUTES), "the run did not end");
@@ -361,7 +361,7 @@ class SparkSubmitIT {
                         "no checkpoint of the epoch's last step: " + Files.readString(log));
                 Thread.sleep(20);
             }
-            List<ProcessHandle> executors = processes("CoarseGrainedExecutorBackend");
+            List<ProcessHandle> executors = SparkSubmitProcess.processes("CoarseGrainedExecutorBackend");
             assertEquals(2, executors.size(), "the run's two executors");
             executors.get(0).destroyForcibly();
             assertFalse(Files.readString(log).contains("epoch 1/1: "),
@@ -380,12 +380,6 @@ class SparkSubmitIT {
         assertTrue(lastAccuracy(runDir) >= 0.6, "accuracy " + lastAccuracy(runDir));
     }
 
-    /** The live processes whose command line contains every fragment. */
-    private static List<ProcessHandle> processes(String... fragments) {
-        return ProcessHandle.allProcesses().filter(p -> p.info().commandLine()
-                .map(c -> java.util.Arrays.stream(fragments).allMatch(c::contains)).orElse(false)).toList();
-    }
-
     private static void signal(String name, ProcessHandle process) throws Exception {
         Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
         assertEquals(0, kill.waitFor(), "kill -" + name + " " + process.pid());
@@ -395,7 +389,8 @@ class SparkSubmitIT {
     private static ProcessHandle awaitDriverProcess(Path runDir) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
         while (System.nanoTime() < deadline) {
-            List<ProcessHandle> found = processes("org.apache.spark.deploy.worker.DriverWrapper", runDir.toString());
+            List<ProcessHandle> found = SparkSubmitProcess.processes("org.apache.spark.deploy.worker.DriverWrapper",
+                    runDir.toString());
             if (!found.isEmpty()) {
                 return found.get(0);
             }

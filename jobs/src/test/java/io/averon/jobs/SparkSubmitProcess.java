@@ -35,4 +35,10 @@ final class SparkSubmitProcess {
             process.destroyForcibly();
         }
     }
+
+    /** The live processes whose command line contains every fragment. */
+    static java.util.List<ProcessHandle> processes(String... fragments) {
+        return ProcessHandle.allProcesses().filter(p -> p.info().commandLine()
+                .map(c -> java.util.Arrays.stream(fragments).allMatch(c::contains)).orElse(false)).toList();
+    }
 }

@@ -278,12 +278,6 @@ class YarnIT {
         }
     }
 
-    /** The live processes whose command line contains every fragment. */
-    private static List<ProcessHandle> processes(String... fragments) {
-        return ProcessHandle.allProcesses().filter(p -> p.info().commandLine()
-                .map(c -> Arrays.stream(fragments).allMatch(c::contains)).orElse(false)).toList();
-    }
-
     /**
      * The fault matrix's YARN driver row: the ApplicationMaster (the cluster-mode driver and its parameter server)
      * killed with SIGKILL after a mid-epoch checkpoint; YARN starts a second attempt ({@code spark.yarn.maxAppAttempts
@@ -328,7 +322,8 @@ class YarnIT {
             assertTrue(id.find(), Files.readString(log));
             applicationId = id.group(1);
             // The container's JVM, not the shell that launched it.
-            List<ProcessHandle> driver = processes("org.apache.spark.deploy.yarn.ApplicationMaster", applicationId)
+            List<ProcessHandle> driver = SparkSubmitProcess
+                    .processes("org.apache.spark.deploy.yarn.ApplicationMaster", applicationId)
                     .stream().filter(p -> p.info().command().map(c -> c.endsWith("/java")).orElse(false)).toList();
             assertEquals(1, driver.size(), "the first attempt's ApplicationMaster JVM");
             driver.get(0).destroyForcibly();

@@ -42,10 +42,13 @@ public record CatchUpRound(int round, int[] examples, int workers) implements Se
         return Arrays.copyOfRange(examples, start(worker), start(worker + 1));
     }
 
+    /** The number of examples {@code worker} trains in this round. */
+    public int sliceSize(int worker) {
+        return start(worker + 1) - start(worker);
+    }
+
     private int start(int worker) {
-        long base = examples.length / workers;
-        long extra = examples.length % workers;
-        return (int) (worker * base + Math.min(worker, extra));
+        return EpochPlan.sliceStart(examples.length, workers, worker);
     }
 
     @Override

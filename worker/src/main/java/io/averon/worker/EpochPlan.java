@@ -116,9 +116,14 @@ public final class EpochPlan implements Serializable {
     }
 
     private int start(int worker) {
-        long base = datasetSize / workers;
-        long extra = datasetSize % workers;
-        return (int) (worker * base + Math.min(worker, extra));
+        return sliceStart(datasetSize, workers, worker);
+    }
+
+    /** Where slice {@code index} of {@code parts} contiguous slices of {@code size} items, sizes within one, begins. */
+    static int sliceStart(int size, int parts, int index) {
+        long base = size / parts;
+        long extra = size % parts;
+        return (int) (index * base + Math.min(index, extra));
     }
 
     private int[] permutation() {

@@ -38,7 +38,7 @@ public final class MissedBatches {
      * @param toStep    one past the last step to account for
      */
     public static MissedBatches of(WorkerAssignment round, Contributions record, long fromStep, long toStep) {
-        return of(round.workers(), worker -> round.order(worker).length, round.batchSize(), round.epochStartStep(),
+        return of(round.workers(), round::sliceSize, round.batchSize(), round.epochStartStep(),
                 fromStep, toStep, (step, worker) -> step >= record.firstStep() && step < record.endStep()
                         && record.applied(step, worker));
     }

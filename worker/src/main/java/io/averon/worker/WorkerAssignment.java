@@ -55,6 +55,11 @@ public record WorkerAssignment(String serverEndpoint, String token, String aeron
         return pipeline.classBalanced() ? plan.balancedPartition(worker, data) : plan.partition(worker);
     }
 
+    /** How many examples {@code worker} trains in this round ({@link #order} drawn only when the indices matter). */
+    public int sliceSize(int worker) {
+        return catchUp != null ? catchUp.sliceSize(worker) : plan.partitionSize(worker);
+    }
+
     /** The same run and epoch, a catch-up round starting at {@code startStep}. */
     public WorkerAssignment catchingUp(CatchUpRound round, long startStep) {
         return new WorkerAssignment(serverEndpoint, token, aeronDirectory, model, data, pipeline, plan, batchSize,
