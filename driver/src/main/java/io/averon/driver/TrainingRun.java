@@ -94,59 +94,24 @@ public final class TrainingRun {
         String fingerprint = ModelFingerprint.of(initial);
 
         Path runDir = runDirectory();
-        if (options.resume() == null && DriverAttempt.mayBeARestart(sc.getConf(), sc.sc().applicationAttemptId(),
-                config) && runDir.getFileSystem(hadoop).exists(new Path(runDir, RunLock.NAME))) {
-            // A driver of this submission died in this directory and Spark (or its operator) started another.
-            out.printf("restarted driver: %s holds the lock of a driver that is gone; resuming its run%n", runDir);
-            options = new RunOptions(options.runDirectory(), runDir.toString(), options.out());
-        }
         String checkpointUri = config.string("checkpoint.dir").isEmpty()
                 ? resumeCheckpointDirectory(runDir) : config.string("checkpoint.dir");
         CheckpointStore checkpoints = new CheckpointStore(checkpointUri, keep, hadoop);
-        Checkpoint resumed = options.resume() == null ? null : resumeFrom(checkpoints, fingerprint);
-
-        int startEpoch = 0;
-        long startStep = 0;
-        long stepInEpoch = 0;
-        MissedBatches missedBeforeResume = MissedBatches.none();
-        String resumedFrom = null;
-        float[] parameters = job.initialParameters() != null ? job.initialParameters()
+        boolean restartedDriver = options.resume() == null && continuesAnEarlierDriver(runDir, checkpoints);
+        if (restartedDriver && !checkpoints.list().isEmpty()) {
+            options = new RunOptions(options.runDirectory(), runDir.toString(), options.out());
+        }
+        float[] initialParameters = job.initialParameters() != null ? job.initialParameters()
                 : initial.parameters().toFloatVector();
-        float[] updaterState = null;
-        double bestScore = Double.NEGATIVE_INFINITY;
-        int epochsSinceBest = 0;
-        if (resumed != null) {
-            CheckpointState s = resumed.state();
-            bestScore = s.bestScore();
-            epochsSinceBest = s.epochsSinceBest();
-            if (s.seed() != seed) {
-                LOG.warn("train.seed = {} but the checkpoint was written with seed {}: continuing with {}, so that the "
-                        + "data order stays the run's", seed, s.seed(), s.seed());
-                out.printf("train.seed %d ignored: resuming with the checkpoint's seed %d%n", seed, s.seed());
-                seed = s.seed();
-            }
-            startEpoch = (int) s.epoch();
-            startStep = s.step();
-            stepInEpoch = s.stepInEpoch();
-            missedBeforeResume = s.missed();
-            parameters = resumed.parameters();
-            updaterState = resumed.updaterState().length == 0 ? null : resumed.updaterState();
-            if (startEpoch >= epochs) {
-                throw new InputException("checkpoint " + resumed.location() + " already completed " + startEpoch
-                        + " epochs and train.epochs = " + epochs + ": raise train.epochs to train further");
-            }
-            if (s.workers() != workers) {
-                out.printf("checkpoint was written with %d workers, this run has %d: the global batch and data "
-                        + "partitions change, so the run is no longer bit-identical to an uninterrupted one%s%n",
-                        s.workers(), workers, stepInEpoch > 0 ? "; epoch " + (startEpoch + 1) + " restarts from its "
-                                + "first step" : "");
-                LOG.warn("checkpoint was written with {} workers, this run has {}", s.workers(), workers);
-                stepInEpoch = 0;
-                missedBeforeResume = MissedBatches.none();
-            }
-            resumedFrom = resumed.location();
-            out.printf("resuming from %s: %d epoch(s) completed, step %d (%d into epoch %d)%n", resumed.location(),
-                    startEpoch, startStep, stepInEpoch, startEpoch + 1);
+        ResumePoint start = options.resume() == null ? ResumePoint.fresh(seed, initialParameters)
+                : ResumePoint.from(resumeFrom(checkpoints, fingerprint), seed, workers, batch, epochs, out);
+        seed = start.seed();
+        int startEpoch = start.epoch();
+        long stepInEpoch = start.stepInEpoch();
+        float[] parameters = start.parameters();
+        if (start.resumed()) {
+            out.printf("resuming from %s: %d epoch(s) completed, step %d (%d into epoch %d)%n", start.location(),
+                    startEpoch, start.step(), stepInEpoch, startEpoch + 1);
         }
 
         FileSystem fs = runDir.getFileSystem(hadoop);
@@ -157,17 +122,17 @@ public final class TrainingRun {
         checkLogBufferSpace(workers);
         long slotWaitMs = TaskSlots.await(sc.sc(), workers, config.millis("train.wait-for-slots"), out);
 
-        Dl4jUpdateRule rule = new Dl4jUpdateRule(job.model(), parameters, updaterState);
+        Dl4jUpdateRule rule = new Dl4jUpdateRule(job.model(), parameters, start.updaterState());
         String token = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
         List<EpochSummary> summaries = new ArrayList<>();
         float[] finalParameters;
         long finalStep;
-        try (ParameterServer server = startServer(token, workers, parameters, startStep, rule);
-             RunLock lock = RunLock.acquire(fs, runDir, sc.sc().applicationId(), options.resume() != null,
+        try (ParameterServer server = startServer(token, workers, parameters, start.step(), rule);
+             RunLock lock = RunLock.acquire(fs, runDir, sc.sc().applicationId(), options.resume() != null || restartedDriver,
                      config.millis("run.lock-refresh"), config.millis("run.lock-stale"));
              MetricsLog metrics = openRunDirectory(fs, runDir);
              BackgroundCheckpoints writer = new BackgroundCheckpoints(checkpoints,
-                     TimeUnit.MILLISECONDS.toNanos(failureWindowMillis), resumedFrom);
+                     TimeUnit.MILLISECONDS.toNanos(failureWindowMillis), start.location());
              TrainingMetricsSource sparkMetrics = TrainingMetricsSource.register(server::stats)) {
             // Ctrl-C or a SIGTERM from the cluster manager must not leave the media driver's files in /dev/shm.
             out.println(network.describe(server.endpoint(), server.mtu(),
@@ -179,20 +144,20 @@ public final class TrainingRun {
             sc.setJobGroup("averon " + runDir.getName(), "averon run " + runDir, true);
             try {
                 metrics.write("start", fields("workers", workers, "train_examples", trainSize, "test_examples", testSize,
-                        "batch_size", batch, "epochs", epochs, "start_epoch", startEpoch, "start_step", startStep,
+                        "batch_size", batch, "epochs", epochs, "start_epoch", startEpoch, "start_step", start.step(),
                         "model", fingerprint, "master", sc.master(), "wait_for_slots_s", slotWaitMs / 1000.0,
                         "class_names", job.classNames(),
                         "task", job.train().shape().segmentation() ? "segmentation" : "classification"));
                 TestSetEvaluation evaluation = new TestSetEvaluation(sc, workers, 256);
                 EarlyStopping stopping = new EarlyStopping(config.nonNegative("train.early-stopping-patience"),
-                        config.number("train.early-stopping-min-delta"), bestScore, epochsSinceBest);
+                        config.number("train.early-stopping-min-delta"), start.bestScore(), start.epochsSinceBest());
                 CheckpointSchedule schedule = new CheckpointSchedule(TimeUnit.MILLISECONDS.toNanos(everyMillis),
                         everySteps, System.nanoTime(), server.step());
                 ServerState state = new ServerState(server, rule, config, writer::lastCommitted);
                 EpochReport report = new EpochReport(out, metrics, job.train().shape().segmentation());
                 EpochRounds rounds = new EpochRounds(sc, config, out, server, state, writer, schedule, stopping,
                         metrics, seed, workers, fingerprint);
-                boolean stoppedBefore = resumed != null && stepInEpoch == 0 && startEpoch > 0
+                boolean stoppedBefore = start.resumed() && stepInEpoch == 0 && startEpoch > 0
                         && stopping.patience() > 0 && scoreResumedEpoch(evaluation, stopping, parameters, startEpoch,
                         epochs, metrics);
                 for (int epoch = stoppedBefore ? epochs : startEpoch; epoch < epochs; epoch++) {
@@ -204,7 +169,7 @@ public final class TrainingRun {
                     long t0 = System.nanoTime();
                     long examplesBefore = server.stats().examplesApplied();
                     List<WorkerReport> reports = rounds.train(assignment,
-                            epoch == startEpoch ? missedBeforeResume : MissedBatches.none(), epoch, epochs);
+                            epoch == startEpoch ? start.missed() : MissedBatches.none(), epoch, epochs);
                     double seconds = (System.nanoTime() - t0) / 1e9;
                     // From the server, not the reports: after a stage retry the reports cover only the last attempt.
                     long examples = server.stats().examplesApplied() - examplesBefore;
@@ -435,6 +400,33 @@ public final class TrainingRun {
         FileSystem defaultFs = FileSystem.get(hadoop);
         return "file".equals(defaultFs.getUri().getScheme()) ? new Path("runs")
                 : new Path(defaultFs.getHomeDirectory(), "averon/runs");
+    }
+
+    /**
+     * Whether this driver takes over a run an earlier driver left in its run directory. A restart (see
+     * {@link DriverAttempt}) does when the directory holds its predecessor's lock (a driver killed) or checkpoints (a
+     * driver that failed, releasing its lock); a plain new submission never does, and is refused when the directory
+     * holds checkpoints, which a new run would mix with its own. A lock without checkpoints is left to
+     * {@link RunLock}, which tells a live run from a dead one.
+     */
+    private boolean continuesAnEarlierDriver(Path runDir, CheckpointStore checkpoints) throws IOException {
+        boolean locked = runDir.getFileSystem(hadoop).exists(new Path(runDir, RunLock.NAME));
+        List<String> earlier = checkpoints.list();
+        if (!locked && earlier.isEmpty()) {
+            return false;
+        }
+        if (DriverAttempt.mayBeARestart(sc.getConf(), sc.sc().applicationAttemptId(), config)) {
+            out.printf("restarted driver: %s %s; %s%n", runDir, locked ? "holds the lock of a driver that is gone"
+                    : "holds the checkpoints of an earlier driver that failed", earlier.isEmpty()
+                    ? "it left no checkpoint, so the run starts over" : "resuming its run");
+            return true;
+        }
+        if (!earlier.isEmpty() && !locked) {
+            throw new InputException("run directory " + runDir + " already holds checkpoints of an earlier run (newest "
+                    + earlier.get(earlier.size() - 1) + "): continue it with --resume " + runDir + ", or train into "
+                    + "another --run-dir; a new run into it would mix its checkpoints with the earlier run's");
+        }
+        return false;
     }
 
     private String resumeCheckpointDirectory(Path runDir) throws IOException {

@@ -101,6 +101,13 @@ class BadInputIT {
     }
 
     @Test
+    void aNewRunIntoADirectoryHoldingAnEarlierRunsCheckpoints() throws IOException {
+        // Without --resume, its checkpoints would mix with the earlier run's and a later resume could pick either.
+        assertRejected("checkpoints of an earlier run (newest file:" + run.resolve("checkpoints"),
+                "--run-dir", run.toString(), "--set", "train.epochs=2");
+    }
+
+    @Test
     void unknownConfigKey() throws IOException {
         assertRejected("unknown config key 'train.epoch' (did you mean 'train.epochs'?)",
                 "--resume", run.toString(), "--set", "train.epoch=2");

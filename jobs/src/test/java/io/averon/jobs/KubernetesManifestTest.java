@@ -1,5 +1,7 @@
 package io.averon.jobs;
 
+import io.averon.driver.config.JobConfig;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -98,7 +100,15 @@ class KubernetesManifestTest {
         assertEquals(pomProperty("spark.version"), spec.sparkVersion());
         assertEquals("io.averon.jobs.Averon", spec.mainClass());
         assertEquals("local://" + JAR, spec.mainApplicationFile());
-        assertEquals("Never", spec.restartPolicy().type());
+        // A failed driver is started again and resumes by itself: only with a run directory every attempt shares.
+        assertEquals("OnFailure", spec.restartPolicy().type());
+        assertTrue(spec.restartPolicy().onFailureRetries() > 0);
+        assertTrue(spec.restartPolicy().onFailureRetryInterval() * 1000 > JobConfig.load("", "defaults", List.of())
+                .millis("run.lock-stale"), "a killed driver's lock is stale when the next driver starts");
+        List<String> averonArgs = spec.arguments();
+        assertTrue(averonArgs.contains("run.auto-resume=true"), averonArgs.toString());
+        assertTrue(averonArgs.get(averonArgs.indexOf("--run-dir") + 1).startsWith("hdfs://"),
+                "the run directory is on storage every attempt's pod reaches: " + averonArgs);
         assertEquals("false", spec.sparkConf().get("spark.dynamicAllocation.enabled"));
 
         for (String role : List.of("driver", "executor")) {

@@ -81,7 +81,12 @@ final class SparkApplicationSchema {
             @Required Executor executor) {
     }
 
-    record RestartPolicy(@OneOf({"Never", "Always", "OnFailure"}) String type) {
+    /** The operator's retry counts are int32 and its intervals int64 seconds. */
+    record RestartPolicy(@OneOf({"Never", "Always", "OnFailure"}) String type,
+                         @Format(min = 0) Integer onFailureRetries,
+                         @Format(min = 0) Long onFailureRetryInterval,
+                         @Format(min = 0) Integer onSubmissionFailureRetries,
+                         @Format(min = 0) Long onSubmissionFailureRetryInterval) {
     }
 
     record Driver(
@@ -131,6 +136,8 @@ final class SparkApplicationSchema {
             expect(node.isTextual(), path, "a string", node, errors);
         } else if (type == Integer.class) {
             expect(node.isInt(), path, "an integer", node, errors);
+        } else if (type == Long.class) {
+            expect(node.isIntegralNumber() && node.canConvertToLong(), path, "an integer", node, errors);
         } else if (type == ObjectMeta.class || type == EnvVar.class) {
             try {
                 StrictKubernetesYaml.convert(node, (Class<?>) type, path);
@@ -189,8 +196,8 @@ final class SparkApplicationSchema {
         if (value.isTextual() && !format.value().isEmpty() && !value.asText().matches(format.value())) {
             errors.add(path + ": '" + value.asText() + "' does not match " + format.value());
         }
-        if (value.isInt() && (value.asInt() < format.min() || value.asInt() > format.max())) {
-            errors.add(path + ": " + value.asInt() + " is outside [" + format.min() + ", " + format.max() + "]");
+        if (value.isIntegralNumber() && (value.asLong() < format.min() || value.asLong() > format.max())) {
+            errors.add(path + ": " + value.asLong() + " is outside [" + format.min() + ", " + format.max() + "]");
         }
     }
 

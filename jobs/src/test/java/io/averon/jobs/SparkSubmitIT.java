@@ -229,6 +229,57 @@ class SparkSubmitIT {
     }
 
     /**
+     * The Kubernetes row, as far as it can run without a cluster: the Spark operator restarts a failed driver by
+     * running spark-submit again with the SparkApplication's own arguments. The manifest's arguments (its fixed
+     * --run-dir pointed at a local directory, the fault run's size settings added) are submitted, the driver is killed
+     * with SIGKILL after a mid-epoch checkpoint, and the identical command is run again: it must resume by itself and
+     * end bit-identical to the uninterrupted run.
+     */
+    @Test
+    void aDriverRestartedAsTheKubernetesOperatorDoesResumesByItselfBitIdentical() throws Exception {
+        byte[] straight = uninterruptedCoefficients();
+        Path runDir = tmp.resolve("operator-run");
+        List<String> manifest = SparkApplicationSchema.read(root.resolve("deploy/k8s/spark-application.yaml"))
+                .spec().arguments();
+        List<String> arguments = new ArrayList<>();
+        for (int i = 0; i < manifest.size(); i++) {
+            String a = manifest.get(i);
+            if (a.equals("--run-dir")) {
+                arguments.addAll(List.of(a, runDir.toString()));
+                i++;
+            } else if (a.startsWith("dataset.dir=")) {
+                arguments.remove(arguments.size() - 1); // its --set: the test reads the default dataset
+            } else {
+                arguments.add(a);
+            }
+        }
+        assertTrue(arguments.contains("run.auto-resume=true") && arguments.contains(runDir.toString()),
+                "the manifest restarts into a fixed run directory with run.auto-resume: " + manifest);
+        List<String> command = submit("client");
+        command.addAll(List.of("--class", "io.averon.jobs.Averon", root.resolve("jobs/target/averon.jar").toString()));
+        command.addAll(arguments);
+        command.addAll(List.of("--set", "train.epochs=1", "--set", "train.batch-size=32"));
+        command.addAll(List.of(FAULT_RUN));
+
+        Process first = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("operator-first.log").toFile()).start();
+        try {
+            awaitMidEpochCheckpoint(runDir.resolve("checkpoints"), first.toHandle());
+        } finally {
+            first.descendants().forEach(ProcessHandle::destroyForcibly);
+            first.destroyForcibly();
+            first.waitFor(30, TimeUnit.SECONDS);
+        }
+        assertFalse(Files.exists(runDir.resolve("model.zip")), "killed before the end");
+
+        SparkSubmitProcess.Finished restarted = run(command, tmp.resolve("operator-restart.log"));
+        assertEquals(0, restarted.status(), restarted.output());
+        assertTrue(restarted.output().contains("restarted driver: "), restarted.output());
+        assertTrue(restarted.output().contains("resuming from "), restarted.output());
+        assertArrayEquals(straight, coefficients(runDir), "final parameters, bit for bit");
+    }
+
+    /**
      * The fault matrix's supervised row: a cluster-mode driver submitted with {@code --supervise} and killed with
      * SIGKILL mid-epoch is started again by the Worker, finds its predecessor's lock in the run directory, resumes by
      * itself, and ends bit-identical to the uninterrupted run.
