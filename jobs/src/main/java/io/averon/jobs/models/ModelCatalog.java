@@ -24,8 +24,11 @@ import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.regularization.Regularization;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 import org.nd4j.linalg.lossfunctions.impl.LossMSE;
@@ -79,6 +82,7 @@ public final class ModelCatalog {
                     + (shape.segmentation() ? "a segmentation dataset (masks)" : "labelled per image"));
         }
         IUpdater updater = updater(config, workers);
+        List<Regularization> layerWise = layerWiseRegularization(config);
         long seed = config.longValue("model.seed");
         ILossFunction loss = loss(config, shape, classCounts, distilling);
         try {
@@ -89,6 +93,9 @@ public final class ModelCatalog {
                     Layer last = conf.getConf(conf.getConfs().size() - 1).getLayer();
                     ((BaseOutputLayer) last).setLossFn(loss);
                 }
+                if (layerWise != null) {
+                    Optimizers.applyRegularization(conf, layerWise, List.of());
+                }
                 return ModelDefinition.of(conf);
             }
             ComputationGraphConfiguration conf = segmentationNet
@@ -97,6 +104,9 @@ public final class ModelCatalog {
                     shape.classes()), options(config, updater, seed));
             if (loss != null && !segmentationNet) {
                 setOutputLoss(conf, loss);
+            }
+            if (layerWise != null) {
+                Optimizers.applyRegularization(conf, layerWise, List.of());
             }
             return ModelDefinition.of(conf);
         } catch (IllegalArgumentException | IllegalStateException e) {
@@ -110,9 +120,49 @@ public final class ModelCatalog {
      * classes, the job's updater.
      */
     public static Network fineTuned(JobConfig config, Network pretrained, DataShape shape, int workers) {
-        return FineTuning.adapt(pretrained, config.nonNegative("model.freeze"),
+        List<Regularization> layerWise = layerWiseRegularization(config);
+        Network tuned = FineTuning.adapt(pretrained, config.nonNegative("model.freeze"),
                 config.flag("model.replace-head") ? shape.classes() : 0, updater(config, workers),
                 config.longValue("model.seed"));
+        // The definition shipped to the server and workers is serialized from these configurations.
+        if (layerWise != null && tuned.model() instanceof ComputationGraph graph) {
+            Optimizers.applyRegularization(graph.getConfiguration(), layerWise, List.of());
+        } else if (layerWise != null) {
+            Optimizers.applyRegularization(((MultiLayerNetwork) tuned.model()).getLayerWiseConfigurations(),
+                    layerWise, List.of());
+        }
+        return tuned;
+    }
+
+    /**
+     * For "lars" and "lamb", the weight regularization of every layer: L1 and L2 as asked, then the per-tensor trust
+     * ratio with the job's weight decay (see {@link Optimizers}); biases get none, batch norm none in DL4J. It replaces
+     * the architecture's own list, so the decay is the optimizer's and not also DL4J's {@code WeightDecay}. Null for
+     * every other optimizer, whose regularization the architecture sets.
+     */
+    static List<Regularization> layerWiseRegularization(JobConfig config) {
+        String name = config.oneOf("model.updater", Optimizers.NAMES.toArray(String[]::new));
+        if (!name.equals("lars") && !name.equals("lamb")) {
+            return null;
+        }
+        double trust = config.number("model.trust-coefficient");
+        if (!(trust > 0) || Double.isInfinite(trust)) {
+            throw new InputException("config key model.trust-coefficient must be positive and finite, got " + trust);
+        }
+        double epsilon = config.number("model.epsilon");
+        if (!(epsilon > 0) || Double.isInfinite(epsilon)) {
+            throw new InputException("config key model.epsilon must be positive and finite, got " + epsilon);
+        }
+        return Optimizers.regularization(name, nonNegative(config, "model.l1"), nonNegative(config, "model.l2"),
+                nonNegative(config, "model.weight-decay"), trust, epsilon);
+    }
+
+    private static double nonNegative(JobConfig config, String key) {
+        double v = config.number(key);
+        if (!(v >= 0) || Double.isInfinite(v)) {
+            throw new InputException("config key " + key + " must be zero or positive and finite, got " + v);
+        }
+        return v;
     }
 
     /** The optimizer with its learning-rate schedule, scaled for the global batch when the job asks for it. */

@@ -45,11 +45,21 @@ import java.util.Locale;
  * <p>For every other optimizer {@code weightDecay} follows PyTorch's {@code weight_decay}: it is coupled L2, i.e.
  * {@code wd * param} added to the gradient before the updater, which is DL4J's {@link L2Regularization}. For plain SGD
  * the two forms coincide; for adaptive methods they do not, which is why AdamW exists.
+ *
+ * <p>LARS and LAMB are each a DL4J updater plus a per-tensor regularization on the weights: "lars" is
+ * {@link Momentum} with {@link LarsTrustRatio} (the decay coupled into the gradient before the trust ratio), "lamb"
+ * is {@link Adam} with {@link LambTrustRatio} (the decay added to Adam's ratio, then the trust ratio). Their
+ * {@code weightDecay} is that decay, not L2 or DL4J's {@link WeightDecay}; biases get neither (pass an empty bias
+ * list to {@link #applyRegularization}), and batch-norm parameters never do in DL4J.
  */
 public final class Optimizers {
     /** The optimizer names {@link #of} and {@link #regularization} accept. */
     public static final List<String> NAMES = List.of("sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop",
-            "adagrad");
+            "adagrad", "lars", "lamb");
+    /** LARS's trust coefficient eta when none is given (the value of You et al. 2017). */
+    public static final double DEFAULT_TRUST_COEFFICIENT = 0.001;
+    /** LARS's denominator guard when none is given. */
+    public static final double DEFAULT_LARS_EPSILON = 1e-8;
 
     private Optimizers() {
     }
@@ -57,13 +67,14 @@ public final class Optimizers {
     /**
      * @param name     one of {@link #NAMES}, case-insensitive
      * @param lr       the learning-rate schedule (see {@link LearningRates})
-     * @param momentum momentum coefficient for "momentum" and "nesterov"; ignored otherwise
-     * @param beta1    first-moment decay for "adam"/"adamw"; ignored otherwise
-     * @param beta2    second-moment decay for "adam"/"adamw", and the squared-gradient decay (DL4J's
+     * @param momentum momentum coefficient for "momentum", "nesterov" and "lars"; ignored otherwise
+     * @param beta1    first-moment decay for "adam"/"adamw"/"lamb"; ignored otherwise
+     * @param beta2    second-moment decay for "adam"/"adamw"/"lamb", and the squared-gradient decay (DL4J's
      *                 {@code rmsDecay}) for "rmsprop"; ignored otherwise
-     * @param epsilon  denominator guard for "adam", "adamw", "rmsprop", "adagrad"; ignored otherwise
-     * @return sgd: {@link Sgd}; momentum: {@link Momentum}; nesterov: {@link Nesterovs}; adam and adamw:
-     *         {@link Adam}; rmsprop: {@link RmsProp}; adagrad: {@link ScheduledAdaGrad}
+     * @param epsilon  denominator guard for "adam", "adamw", "lamb", "rmsprop", "adagrad"; ignored otherwise
+     * @return sgd: {@link Sgd}; momentum and lars: {@link Momentum}; nesterov: {@link Nesterovs}; adam, adamw and
+     *         lamb: {@link Adam}; rmsprop: {@link RmsProp}; adagrad: {@link ScheduledAdaGrad}. For lars and lamb
+     *         the layer-wise part is in {@link #regularization(String, double, double, double, double, double)}
      * @throws IllegalArgumentException for an unknown name or an out-of-range argument the optimizer uses
      */
     public static IUpdater of(String name, ISchedule lr, double momentum, double beta1, double beta2,
@@ -74,12 +85,12 @@ public final class Optimizers {
         }
         return switch (n) {
             case "sgd" -> new Sgd(lr);
-            case "momentum" -> new Momentum(lr, momentum);
+            case "momentum", "lars" -> new Momentum(lr, momentum);
             case "nesterov" -> {
                 requireUnitInterval("nesterov momentum", momentum);
                 yield new Nesterovs(lr, momentum);
             }
-            case "adam", "adamw" -> {
+            case "adam", "adamw", "lamb" -> {
                 requireUnitInterval(n + " beta1", beta1);
                 requireUnitInterval(n + " beta2", beta2);
                 requireEpsilon(n, epsilon);
@@ -104,17 +115,36 @@ public final class Optimizers {
      * {@link L2Regularization} of {@code l2} (plus {@code weightDecay} unless the optimizer is "adamw") if positive,
      * and for "adamw" a decoupled {@link WeightDecay}({@code weightDecay}, applyLR = true) if {@code weightDecay > 0}.
      * Zero coefficients contribute nothing; the list may be empty. Put it on the layers with
-     * {@link #applyRegularization}, not on the global builder (see the class comment).
+     * {@link #applyRegularization}, not on the global builder (see the class comment). For "lars" and "lamb" see
+     * {@link #regularization(String, double, double, double, double, double)}, here with
+     * {@link #DEFAULT_TRUST_COEFFICIENT} and {@link #DEFAULT_LARS_EPSILON}.
      *
      * @throws IllegalArgumentException for an unknown name or a negative or non-finite coefficient
      */
     public static List<Regularization> regularization(String optimizerName, double l1, double l2, double weightDecay) {
+        return regularization(optimizerName, l1, l2, weightDecay, DEFAULT_TRUST_COEFFICIENT, DEFAULT_LARS_EPSILON);
+    }
+
+    /**
+     * As {@link #regularization(String, double, double, double)}, except that for "lars" the list ends with a
+     * {@link LarsTrustRatio}({@code trustCoefficient}, {@code weightDecay}, {@code larsEpsilon}) and for "lamb" with a
+     * {@link LambTrustRatio}({@code weightDecay}), present even when the decay is 0 (the trust ratio is the optimizer),
+     * and {@code weightDecay} is not added to L2. L1 and L2 still come first, so LARS's ratio sees their gradient.
+     *
+     * @param trustCoefficient LARS's eta, positive; ignored by other optimizers
+     * @param larsEpsilon      LARS's denominator guard, zero or positive; ignored by other optimizers (LAMB's epsilon
+     *                         is Adam's, given to {@link #of})
+     * @throws IllegalArgumentException for an unknown name or an out-of-range coefficient
+     */
+    public static List<Regularization> regularization(String optimizerName, double l1, double l2, double weightDecay,
+                                                      double trustCoefficient, double larsEpsilon) {
         String n = normalise(optimizerName);
         requireCoefficient("l1", l1);
         requireCoefficient("l2", l2);
         requireCoefficient("weightDecay", weightDecay);
+        boolean layerWise = n.equals("lars") || n.equals("lamb");
         boolean decoupled = n.equals("adamw");
-        double coupledL2 = decoupled ? l2 : l2 + weightDecay;
+        double coupledL2 = decoupled || layerWise ? l2 : l2 + weightDecay;
         List<Regularization> list = new ArrayList<>(2);
         if (l1 > 0) {
             list.add(new L1Regularization(l1));
@@ -124,6 +154,11 @@ public final class Optimizers {
         }
         if (decoupled && weightDecay > 0) {
             list.add(new WeightDecay(weightDecay, true));
+        }
+        if (n.equals("lars")) {
+            list.add(new LarsTrustRatio(trustCoefficient, weightDecay, larsEpsilon));
+        } else if (n.equals("lamb")) {
+            list.add(new LambTrustRatio(weightDecay));
         }
         return list;
     }

@@ -73,10 +73,10 @@ class OptimizersTest {
     @Test
     void unknownNameListsTheValidOnes() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Optimizers.of("lamb", LR, 0.9, 0.9, 0.999, 1e-8));
-        assertTrue(e.getMessage().contains("lamb") && e.getMessage().contains(Optimizers.NAMES.toString()),
+                () -> Optimizers.of("lion", LR, 0.9, 0.9, 0.999, 1e-8));
+        assertTrue(e.getMessage().contains("lion") && e.getMessage().contains(Optimizers.NAMES.toString()),
                 e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> Optimizers.regularization("lars", 0, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> Optimizers.regularization("lion", 0, 0, 0));
         assertThrows(IllegalArgumentException.class, () -> Optimizers.of("adam", LR, 0, 1.0, 0.999, 1e-8));
         assertThrows(IllegalArgumentException.class, () -> Optimizers.of("adagrad", LR, 0, 0.9, 0.999, 0));
         assertThrows(IllegalArgumentException.class, () -> Optimizers.of("sgd", null, 0, 0.9, 0.999, 1e-8));
@@ -94,6 +94,15 @@ class OptimizersTest {
         assertEquals(2, sgd.size());
         assertEquals(new L1Regularization(1e-5), sgd.get(0));
         assertEquals(1.1e-3, ((L2Regularization) sgd.get(1)).getL2().valueAt(0, 0), 1e-15);
+        // LARS/LAMB: the decay lives in the trust-ratio step, which comes last (after L1/L2) even without decay
+        assertEquals(List.of(new L2Regularization(1e-4), new LarsTrustRatio(0.02, 1e-3, 1e-9)),
+                Optimizers.regularization("lars", 0, 1e-4, 1e-3, 0.02, 1e-9));
+        assertEquals(List.of(new LarsTrustRatio(Optimizers.DEFAULT_TRUST_COEFFICIENT, 0,
+                Optimizers.DEFAULT_LARS_EPSILON)), Optimizers.regularization("lars", 0, 0, 0));
+        assertEquals(List.of(new L1Regularization(1e-5), new LambTrustRatio(0.01)),
+                Optimizers.regularization("LAMB", 1e-5, 0, 0.01));
+        assertThrows(IllegalArgumentException.class, () -> Optimizers.regularization("lars", 0, 0, 0, 0, 1e-8));
+        assertThrows(IllegalArgumentException.class, () -> Optimizers.regularization("lars", 0, 0, 0, 1e-3, -1));
     }
 
     @Test
