@@ -26,7 +26,7 @@ jvm_options_file="$root/jobs/target/jvm.options"
 [[ -f "$jvm_options_file" ]] || { echo "submit.sh: $jvm_options_file is missing: run 'mvn -B -DskipTests package'" >&2; exit 2; }
 
 # Ports the pod templates declare: the parameter server's (driver) and the workers' reply range (executors).
-ps_port=40123
+ps_port=40099
 worker_ports=40100-40199
 
 submit_options=()

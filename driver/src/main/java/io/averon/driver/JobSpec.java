@@ -14,9 +14,12 @@ import io.averon.worker.data.SourceIndex;
  * @param initialParameters parameters to start from (a pretrained model's), or null for the definition's own
  *                          seeded initialisation
  * @param teacher           a frozen teacher network for knowledge distillation, or null
+ * @param optimizer         the optimizer as the run applies it, for the run header: its name, the effective learning
+ *                          rate and how it follows from the configured one, the warm-up, the global batch
  */
 public record JobSpec(String name, ModelDefinition model, float[] initialParameters, SourceIndex train,
-                      SourceIndex test, PipelineSettings pipeline, Teacher teacher, JobConfig config) {
+                      SourceIndex test, PipelineSettings pipeline, Teacher teacher, JobConfig config,
+                      String optimizer) {
 
     /** Class names in label order. */
     public String[] classNames() {

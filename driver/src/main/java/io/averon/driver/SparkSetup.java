@@ -76,6 +76,25 @@ public final class SparkSetup {
         return conf;
     }
 
+    /**
+     * Checks a Spark context Averon did not configure (a caller's own session): the settings without which training
+     * cannot start, each named with its fix, instead of a barrier stage refused or an executor failing inside Aeron.
+     */
+    public static void requireUsable(SparkConf conf) {
+        if (conf.getBoolean("spark.dynamicAllocation.enabled", false)) {
+            throw new InputException("spark.dynamicAllocation.enabled=true: Averon trains each epoch as a Spark "
+                    + "barrier stage, which Spark refuses under dynamic allocation. Create the session with "
+                    + "spark.dynamicAllocation.enabled=false and a fixed number of executors");
+        }
+        String master = conf.get("spark.master", "");
+        if (!master.startsWith("local") && !conf.get("spark.executor.extraJavaOptions", "")
+                .contains("jdk.internal.misc")) {
+            throw new InputException("spark.executor.extraJavaOptions lacks --add-exports=java.base/jdk.internal.misc="
+                    + "ALL-UNNAMED, which Aeron needs in every executor on Java 17: create the session from "
+                    + "AveronJob.sparkConf(master), or add SparkSetup.EXECUTOR_JAVA_OPTIONS to that setting");
+        }
+    }
+
     /** JVM-native memory beside heap and ND4J arrays: metaspace, thread stacks, Netty and Aeron buffers. */
     static final long NATIVE_SLACK_MIB = 384;
 

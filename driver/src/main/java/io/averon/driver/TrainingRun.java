@@ -117,6 +117,7 @@ public final class TrainingRun {
         FileSystem fs = runDir.getFileSystem(hadoop);
         out.printf("run %s: %d workers, %d training / %d test examples, batch %d per worker, %d epochs, model %s%n",
                 runDir, workers, trainSize, testSize, batch, epochs, fingerprint);
+        out.printf("optimizer: %s%n", job.optimizer());
         out.print(DatasetReport.describe(job.train(), "training set"));
         out.print(DatasetReport.describe(job.test(), "test set"));
         checkLogBufferSpace(workers);
@@ -145,7 +146,7 @@ public final class TrainingRun {
             try {
                 metrics.write("start", fields("workers", workers, "train_examples", trainSize, "test_examples", testSize,
                         "batch_size", batch, "epochs", epochs, "start_epoch", startEpoch, "start_step", start.step(),
-                        "model", fingerprint, "master", sc.master(), "wait_for_slots_s", slotWaitMs / 1000.0,
+                        "model", fingerprint, "optimizer", job.optimizer(), "master", sc.master(), "wait_for_slots_s", slotWaitMs / 1000.0,
                         "class_names", job.classNames(),
                         "task", job.train().shape().segmentation() ? "segmentation" : "classification"));
                 TestSetEvaluation evaluation = new TestSetEvaluation(sc, workers, 256);

@@ -108,20 +108,14 @@ public final class Averon {
         return null;
     }
 
-    /** Trains and returns the result (also used by tests and benchmarks). */
+    /** Trains and returns the result (also used by tests and benchmarks): the command line over {@link AveronJob}. */
     public static RunResult train(CommandLine cli, PrintStream out) throws IOException {
-        JobConfig config = JobCatalog.config(cli.job(), cli.overrides());
-        try (JavaSparkContext sc = new JavaSparkContext(SparkSetup.sparkConf(config, cli.master()))) {
-            // The worker count sets the global batch, which the learning-rate scaling rule needs.
-            int configured = config.nonNegative("train.workers");
-            JobSpec job = JobCatalog.spec(config, configured == 0 ? sc.defaultParallelism() : configured,
-                    HadoopSettings.of(sc.hadoopConfiguration()));
-            try {
-                return new TrainingRun(sc, job, new RunOptions(cli.runDirectory(), cli.resume(), out)).run();
-            } finally {
-                BarrierTimer.release(sc.sc());
-            }
+        AveronJob job = AveronJob.of(cli.job()).settings(cli.overrides()).console(out)
+                .runDirectory(cli.runDirectory());
+        if (cli.resume() != null) {
+            job = cli.resume().isEmpty() ? job.resumeLatest() : job.resumeFrom(cli.resume());
         }
+        return job.run(cli.master()).run();
     }
 
     /** {@code averon generate-shapes <dir> [--train N] [--test N] [--size S] [--seed N]}. */

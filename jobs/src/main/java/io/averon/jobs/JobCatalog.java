@@ -70,6 +70,16 @@ public final class JobCatalog {
      *               and model is read with them, on the driver and on the executors
      */
     public static JobSpec spec(JobConfig config, int workers, HadoopSettings hadoop) throws IOException {
+        return spec(config, workers, hadoop, null);
+    }
+
+    /**
+     * As {@link #spec(JobConfig, int, HadoopSettings)}, training {@code network} (a caller's own configuration) in
+     * place of the job's {@code model.architecture} when it is not null: it must take the dataset's images and predict
+     * its classes, which is checked here with one forward pass rather than at the first step on an executor.
+     */
+    public static JobSpec spec(JobConfig config, int workers, HadoopSettings hadoop, ModelDefinition network)
+            throws IOException {
         SourceIndex train = DatasetCatalog.train(config, hadoop).index();
         SourceIndex test = DatasetCatalog.test(config, hadoop).index();
         DataShape shape = train.shape();
@@ -92,7 +102,13 @@ public final class JobCatalog {
         String initFrom = config.string("model.init-from");
         ModelDefinition model;
         float[] initial = null;
-        if (initFrom.isEmpty()) {
+        if (network != null) {
+            if (!initFrom.isEmpty()) {
+                throw new InputException("model.init-from = " + initFrom + " and a network given in code: choose one");
+            }
+            model = network;
+            requireFits(network, shape);
+        } else if (initFrom.isEmpty()) {
             model = ModelCatalog.build(config, shape, workers,
                     shape.segmentation() ? null : classCounts(train), teacher != null);
         } else {
@@ -101,8 +117,26 @@ public final class JobCatalog {
             model = tuned.definition();
             initial = tuned.parameters().toFloatVector();
         }
+        String optimizer = network != null ? "the updater of the network given in code, global batch "
+                + workers * config.positive("train.batch-size") : ModelCatalog.describeOptimizer(config, workers);
         return new JobSpec(config.string("job.name"), model, initial, train, test,
-                PipelineCatalog.settings(config, train), teacher, config);
+                PipelineCatalog.settings(config, train), teacher, config, optimizer);
+    }
+
+    private static void requireFits(ModelDefinition network, DataShape shape) {
+        long outputs;
+        try {
+            outputs = network.instantiate().output(org.nd4j.linalg.factory.Nd4j.zeros(
+                    org.nd4j.linalg.api.buffer.DataType.FLOAT, 1, shape.channels(), shape.height(), shape.width()))
+                    .size(1);
+        } catch (RuntimeException e) {
+            throw new InputException("the network given in code does not take the dataset's " + shape.channels() + "x"
+                    + shape.height() + "x" + shape.width() + " images: " + e.getMessage(), e);
+        }
+        if (!shape.segmentation() && outputs != shape.classes()) {
+            throw new InputException("the network given in code predicts " + outputs + " classes, the dataset has "
+                    + shape.classes() + " " + shape.classNames());
+        }
     }
 
     private static long[] classCounts(SourceIndex index) {

@@ -2,6 +2,7 @@ package io.averon.jobs;
 
 import io.averon.driver.checkpoint.CheckpointState;
 import io.averon.driver.checkpoint.CheckpointStore;
+import io.averon.worker.FaultMatrixFigures;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -105,6 +106,8 @@ class BadInputIT {
         // Without --resume, its checkpoints would mix with the earlier run's and a later resume could pick either.
         assertRejected("checkpoints of an earlier run (newest file:" + run.resolve("checkpoints"),
                 "--run-dir", run.toString(), "--set", "train.epochs=2");
+        FaultMatrixFigures.record("new-run-into-old", "refused with exit 2 naming the newest checkpoint and "
+                + "`--resume`; every checkpoint file unchanged");
     }
 
     @Test

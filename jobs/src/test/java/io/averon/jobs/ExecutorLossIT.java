@@ -3,6 +3,7 @@ package io.averon.jobs;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.averon.driver.RunResult;
+import io.averon.worker.FaultMatrixFigures;
 import org.apache.spark.ExecutorLostFailure;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerStageCompleted;
@@ -117,6 +118,13 @@ class ExecutorLossIT {
                 List<String> resumed = executorLogLines("resumed epoch");
                 assertFalse(resumed.isEmpty(),
                         "the retried stage's workers skipped the steps the server had applied (TrainingWorker log)");
+                var e1 = result.epochs().get(0);
+                FaultMatrixFigures.record("executor-kill", "6,000 examples, 2 epochs, batch 32: %,d and %,d examples "
+                        + "applied; epoch 1 had %d steps (94 planned + %d catch-up); accuracy %.4f against %.4f clean; "
+                        + "epoch 1 took %.1f s against %.1f s clean (the survivor waits `ps.step-deadline` 5 s twice "
+                        + "before the dead worker is evicted, then Spark restarts the barrier stage on a new executor)",
+                        e1.examples(), result.epochs().get(1).examples(), e1.steps(), e1.steps() - 94, accuracy,
+                        clean.last().testAccuracy(), e1.seconds(), clean.epochs().get(0).seconds());
                 System.out.println("executor pids before the kill " + original + ", per epoch " + epochPids);
                 SparkEvents.events().forEach(System.out::println);
                 resumed.forEach(System.out::println);

@@ -1,13 +1,13 @@
 package io.averon.jobs;
 
-import io.averon.driver.config.JobConfig;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
+import io.averon.driver.ServerNetwork;
+import io.averon.driver.config.JobConfig;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import javax.xml.parsers.DocumentBuilderFactory;
+import org.apache.spark.SparkConf;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.w3c.dom.Document;
@@ -62,7 +63,7 @@ class KubernetesManifestTest {
         Container container = onlyContainer(pod, "spark-kubernetes-driver");
         long shm = shm(pod, container);
         assertTrue(shm >= shmFor(10), "1Gi is documented to hold 10 workers: " + shm);
-        assertEquals(List.of("40123/UDP"), ports(container));
+        assertEquals(List.of("40099/UDP"), ports(container));
         assertTrue(shm < bytes(submitConf("spark.driver.memoryOverhead")), "/dev/shm counts against memoryOverhead");
     }
 
@@ -86,7 +87,7 @@ class KubernetesManifestTest {
         IOException unknown = assertThrows(IOException.class, () -> StrictKubernetesYaml.read(typo, Pod.class));
         assertTrue(unknown.getMessage().contains("emptyDir.sizeLimt"), unknown.getMessage());
         Path wrongType = Files.writeString(dir.resolve("type.yaml"),
-                template.replace("containerPort: 40123", "containerPort: forty"));
+                template.replace("containerPort: 40099", "containerPort: forty"));
         assertThrows(IOException.class, () -> StrictKubernetesYaml.read(wrongType, Pod.class));
     }
 
@@ -126,7 +127,7 @@ class KubernetesManifestTest {
         }
         assertEquals(submitConf("spark.driver.memory"), driver.memory());
         assertEquals(submitConf("spark.driver.memoryOverhead"), driver.memoryOverhead());
-        assertEquals(List.of("40123/UDP"), driver.ports().stream()
+        assertEquals(List.of("40099/UDP"), driver.ports().stream()
                 .map(p -> p.containerPort() + "/" + p.protocol()).toList());
 
         SparkApplicationSchema.Executor executor = spec.executor();
@@ -145,7 +146,11 @@ class KubernetesManifestTest {
         List<String> args = spec.arguments();
         assertEquals(String.valueOf(executor.instances()), args.get(args.indexOf("--workers") + 1),
                 "one single-core executor per worker: the barrier stage needs a slot for each");
-        assertTrue(args.contains("ps.port=40123") && args.contains("ps.worker-ports=40100-40199"), args.toString());
+        assertTrue(args.contains("ps.port=40099") && args.contains("ps.worker-ports=40100-40199"), args.toString());
+        // The ports as Averon itself checks them: the server's port outside the workers' range.
+        List<String> settings = IntStream.range(0, args.size() - 1).filter(i -> args.get(i).equals("--set"))
+                .mapToObj(i -> args.get(i + 1)).filter(a -> a.startsWith("ps.")).toList();
+        ServerNetwork.of(JobConfig.load("", "the manifest's arguments", settings), new SparkConf(false));
     }
 
     @Test

@@ -93,8 +93,8 @@ class KubernetesSubmitIT {
 
             assertEquals(IMAGE, container.getImage());
             assertShm(driver, container, "1Gi");
-            assertTrue(container.getPorts().stream().anyMatch(p -> p.getContainerPort() == 40123
-                    && "UDP".equals(p.getProtocol())), "ps.port 40123/UDP on the driver: " + container.getPorts());
+            assertTrue(container.getPorts().stream().anyMatch(p -> p.getContainerPort() == 40099
+                    && "UDP".equals(p.getProtocol())), "ps.port 40099/UDP on the driver: " + container.getPorts());
 
             // spark.driver.memory 2g + spark.driver.memoryOverhead 2g, requested and capped.
             long expected = 4L << 30;
@@ -106,7 +106,7 @@ class KubernetesSubmitIT {
             assertTrue(jar > 0, "application jar in " + args);
             assertEquals(List.of("train", "fashion-mnist-lenet", "--workers", "2",
                     "--set", "dataset.dir=hdfs://namenode:8020/data/fashion-mnist",
-                    "--set", "ps.port=40123", "--set", "ps.worker-ports=40100-40199"), args.subList(jar + 1, args.size()));
+                    "--set", "ps.port=40099", "--set", "ps.worker-ports=40100-40199"), args.subList(jar + 1, args.size()));
             assertEquals("io.averon.jobs.Averon", args.get(args.indexOf("--class") + 1));
 
             Properties properties = driverProperties(client, driver);

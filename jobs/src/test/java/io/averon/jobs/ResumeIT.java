@@ -4,6 +4,7 @@ import io.averon.driver.RunResult;
 import io.averon.driver.checkpoint.Checkpoint;
 import io.averon.driver.checkpoint.CheckpointState;
 import io.averon.driver.checkpoint.CheckpointStore;
+import io.averon.worker.FaultMatrixFigures;
 import io.averon.worker.MissedBatches;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,6 +59,7 @@ class ResumeIT {
      */
     @Test
     void aResumeFromAMidEpochCheckpointEndsBitIdentical() throws Exception {
+        long resumedFrom;
         RunResult straight = train("--run-dir", tmp.resolve("straight").toString(), "--set", "train.epochs=2");
         train("--run-dir", tmp.resolve("mid").toString(), "--set", "train.epochs=1",
                 "--set", "checkpoint.every-steps=3", "--set", "checkpoint.keep=10");
@@ -68,12 +70,16 @@ class ResumeIT {
             // it sees at least 3 steps after the previous one.
             assertTrue(names.size() >= 3 && names.get(names.size() - 1).equals("ckpt-000000000010"),
                     "mid-epoch checkpoints, then the epoch's: " + names);
+            resumedFrom = Long.parseLong(names.get(names.size() - 2).substring(5));
         }
         deleteTree(checkpoints.resolve("ckpt-000000000010"));
 
         RunResult resumed = train("--resume", tmp.resolve("mid").toString(), "--set", "train.epochs=2");
         assertEquals(straight.finalStep(), resumed.finalStep());
         assertArrayEquals(straight.parameters(), resumed.parameters(), "bit for bit");
+        FaultMatrixFigures.record("resume-mid-epoch", "640 examples, 10 steps an epoch, 2 epochs: resumed from the "
+                + "checkpoint of step %d, %d steps trained after it, bit-identical", resumedFrom,
+                resumed.finalStep() - resumedFrom);
     }
 
     /**
@@ -107,6 +113,34 @@ class ResumeIT {
                 .filter(l -> l.contains("\"event\":\"catch_up\"")).toList();
         assertEquals(1, catchUps.size(), "one catch-up round: " + catchUps);
         assertTrue(catchUps.get(0).contains("\"examples\":64"), catchUps.get(0));
+        FaultMatrixFigures.record("exactly-once", "a resumed epoch whose checkpoint (step %d of 10) records 2 missed "
+                + "batches applied %d examples: the remaining steps' %d plus exactly those 64, in one catch-up step",
+                s.stepInEpoch(), resumed.epochs().get(0).examples(), remaining);
+    }
+
+    /**
+     * A resume with another batch size cannot continue the interrupted epoch (its remaining minibatches exist only
+     * under the old slicing): the epoch restarts from its first step under the new batch, every example once, and
+     * the global step goes on from the checkpoint's.
+     */
+    @Test
+    void aResumeWithAnotherBatchSizeRestartsTheInterruptedEpoch() throws Exception {
+        train("--run-dir", tmp.resolve("rebatch").toString(), "--set", "train.epochs=1",
+                "--set", "checkpoint.every-steps=3", "--set", "checkpoint.keep=10");
+        Path checkpoints = tmp.resolve("rebatch/checkpoints");
+        deleteTree(checkpoints.resolve("ckpt-000000000010"));
+        CheckpointState mid = new CheckpointStore(checkpoints.toUri().toString(), 10,
+                new org.apache.hadoop.conf.Configuration()).requireNewestValid().state();
+        assertTrue(mid.stepInEpoch() > 0, "a mid-epoch checkpoint: " + mid);
+
+        RunResult resumed = train("--resume", tmp.resolve("rebatch").toString(), "--set", "train.epochs=1",
+                "--set", "train.batch-size=16");
+        assertEquals(640, resumed.epochs().get(0).examples(), "the whole epoch again, each example once");
+        assertEquals(20, resumed.epochs().get(0).steps(), "640 examples / 2 workers / 16 per batch");
+        assertEquals(mid.step() + 20, resumed.finalStep());
+        FaultMatrixFigures.record("batch-change", "checkpoint of step %d (%d into the epoch, batch 32) resumed with "
+                + "batch 16: the epoch restarted, %d steps, %d examples applied", mid.step(), mid.stepInEpoch(),
+                resumed.epochs().get(0).steps(), resumed.epochs().get(0).examples());
     }
 
     /**
@@ -125,6 +159,9 @@ class ResumeIT {
                 "--set", "train.epochs=3" }, stopping));
         assertEquals(1, resumed.epochs().size(), "only epoch 2 trained, then it stopped as the straight run did");
         assertEquals(straight.finalStep(), resumed.finalStep());
+        FaultMatrixFigures.record("early-stopping", "patience 1, an unreachable min-delta, 3 epochs: the straight run "
+                + "and the resumed one both stopped after epoch %d, at step %d", straight.last().epoch(),
+                resumed.finalStep());
     }
 
     @Test
@@ -139,6 +176,8 @@ class ResumeIT {
         try (var listing = Files.list(dir)) {
             assertEquals(List.of("run.lock"), listing.map(p -> p.getFileName().toString()).toList());
         }
+        FaultMatrixFigures.record("second-run", "refused with exit 2 naming application app-20261202-0001; the "
+                + "directory still holds only the first run's lock");
     }
 
     private static String[] concat(String[] a, String[] b) {

@@ -2,6 +2,7 @@ package io.averon.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.averon.worker.FaultMatrixFigures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -178,6 +179,7 @@ class SparkSubmitIT {
     private static final String[] FAULT_RUN = { "--set", "dataset.train-limit=3000", "--set", "dataset.test-limit=200",
             "--set", "checkpoint.every-steps=5", "--set", "run.lock-refresh=1s", "--set", "run.lock-stale=3s" };
     private static byte[] uninterrupted;
+    private static double uninterruptedSeconds;
 
     /** The parameters of the fault runs' job trained without a fault, once for every test that compares with it. */
     private static synchronized byte[] uninterruptedCoefficients() throws Exception {
@@ -185,8 +187,10 @@ class SparkSubmitIT {
             Path straight = tmp.resolve("straight-run");
             List<String> command = submit("client");
             command.addAll(averonArgs("fashion-mnist-lenet", straight, FAULT_RUN));
+            long t0 = System.nanoTime();
             SparkSubmitProcess.Finished clean = run(command, tmp.resolve("straight.log"));
             assertEquals(0, clean.status(), clean.output());
+            uninterruptedSeconds = (System.nanoTime() - t0) / 1e9;
             uninterrupted = coefficients(straight);
         }
         return uninterrupted;
@@ -198,6 +202,7 @@ class SparkSubmitIT {
         byte[] straight = uninterruptedCoefficients();
 
         Path killed = tmp.resolve("killed-run");
+        long t0 = System.nanoTime();
         List<String> killedCommand = submit("client");
         killedCommand.addAll(averonArgs("fashion-mnist-lenet", killed, common));
         Process driver = new ProcessBuilder(killedCommand).redirectErrorStream(true)
@@ -226,6 +231,10 @@ class SparkSubmitIT {
                 + ", a checkpoint of step " + checkpointStep + " was committed before the kill");
         assertTrue(resumed.output().contains("taking over"), "the dead driver's lock: " + resumed.output());
         assertArrayEquals(straight, coefficients(killed), "final parameters, bit for bit");
+        FaultMatrixFigures.record("driver-kill-resume", "3,000 examples, 47 steps, a checkpoint every 5 steps: killed "
+                + "after the checkpoint of step %d was committed, resumed from step %s; killed + resumed runs %.0f s "
+                + "together (%.0f s uninterrupted)", checkpointStep, resumedAt.group(1),
+                (System.nanoTime() - t0) / 1e9, uninterruptedSeconds);
     }
 
     /**
@@ -263,8 +272,9 @@ class SparkSubmitIT {
 
         Process first = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(tmp.resolve("operator-first.log").toFile()).start();
+        long killedAfter;
         try {
-            awaitMidEpochCheckpoint(runDir.resolve("checkpoints"), first.toHandle());
+            killedAfter = awaitMidEpochCheckpoint(runDir.resolve("checkpoints"), first.toHandle());
         } finally {
             first.descendants().forEach(ProcessHandle::destroyForcibly);
             first.destroyForcibly();
@@ -272,11 +282,17 @@ class SparkSubmitIT {
         }
         assertFalse(Files.exists(runDir.resolve("model.zip")), "killed before the end");
 
+        long restartedAt = System.nanoTime();
         SparkSubmitProcess.Finished restarted = run(command, tmp.resolve("operator-restart.log"));
         assertEquals(0, restarted.status(), restarted.output());
         assertTrue(restarted.output().contains("restarted driver: "), restarted.output());
-        assertTrue(restarted.output().contains("resuming from "), restarted.output());
+        var resumedAt = java.util.regex.Pattern.compile("resuming from \\S+: 0 epoch\\(s\\) completed, step (\\d+)")
+                .matcher(restarted.output());
+        assertTrue(resumedAt.find(), restarted.output());
         assertArrayEquals(straight, coefficients(runDir), "final parameters, bit for bit");
+        FaultMatrixFigures.record("driver-operator", "killed after the checkpoint of step %d; the manifest's command "
+                + "run again resumed from step %s by itself and finished in %.0f s (%.0f s uninterrupted)",
+                killedAfter, resumedAt.group(1), (System.nanoTime() - restartedAt) / 1e9, uninterruptedSeconds);
     }
 
     /**
@@ -298,8 +314,9 @@ class SparkSubmitIT {
         String driverId = id.group(1);
 
         ProcessHandle driver = awaitDriverProcess(runDir);
-        awaitMidEpochCheckpoint(runDir.resolve("checkpoints"), driver);
+        long killedAfter = awaitMidEpochCheckpoint(runDir.resolve("checkpoints"), driver);
         driver.destroyForcibly();
+        long killedAt = System.nanoTime();
 
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(8);
         String state = "";
@@ -318,6 +335,9 @@ class SparkSubmitIT {
         assertTrue(output.contains("restarted driver: " + runDir) || output.contains("restarted driver: file:" + runDir),
                 "the relaunched driver resumed by itself: " + output);
         assertArrayEquals(straight, coefficients(runDir), "final parameters, bit for bit");
+        FaultMatrixFigures.record("driver-supervise", "killed after the checkpoint of step %d (of 47); the Worker's "
+                + "relaunched driver resumed and the run finished within %.0f s of the kill (%.0f s uninterrupted)",
+                killedAfter, (System.nanoTime() - killedAt) / 1e9, uninterruptedSeconds);
     }
 
     /**
@@ -358,6 +378,12 @@ class SparkSubmitIT {
         // 47 planned; the catch-up round adds a step for each two missed batches, nothing more: no lagging.
         assertTrue(steps > 47 && steps < 47 + 47, "3000 examples, 2 workers x 32: " + epoch);
         assertTrue(epoch.path("dropped_from_step").asLong() >= 2, "dropped from steps while stopped: " + epoch);
+        var caughtUp = java.util.regex.Pattern.compile("(\\d+) example\\(s\\) in (\\d+) minibatch\\(es\\)")
+                .matcher(output);
+        FaultMatrixFigures.record("worker-sigstop", "3,000 examples, `ps.step-deadline=2s`, stopped 8 s: %s; %d steps "
+                + "= 47 planned + %d catch-up; %d examples applied", caughtUp.find() ? caughtUp.group(1)
+                + " examples in " + caughtUp.group(2) + " minibatches missed and caught up" : "caught up", steps,
+                steps - 47, epoch.path("examples").asLong());
     }
 
     /**
@@ -370,6 +396,7 @@ class SparkSubmitIT {
         List<String> command = submit("client");
         command.addAll(averonArgs("fashion-mnist-lenet", runDir, "--set", "dataset.train-limit=3000",
                 "--set", "dataset.test-limit=200", "--set", "checkpoint.every-steps=5"));
+        long t0 = System.nanoTime();
         Process driver = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(tmp.resolve("both-lost.log").toFile()).start();
         long killedAt;
@@ -389,6 +416,9 @@ class SparkSubmitIT {
         assertEquals(3000, lastEpoch(runDir).path("examples").asLong(), "every example exactly once");
         assertTrue(lastAccuracy(runDir) >= 0.6, "after losing both executors at step " + killedAt + ": "
                 + lastAccuracy(runDir));
+        FaultMatrixFigures.record("two-executors", "both killed after the checkpoint of step %d: 3,000 of 3,000 "
+                + "examples applied, accuracy %.4f, %.0f s for the whole run including the recovery", killedAt,
+                lastAccuracy(runDir), (System.nanoTime() - t0) / 1e9);
     }
 
     /**
@@ -403,6 +433,7 @@ class SparkSubmitIT {
         // The whole test set (10,000 images) keeps the evaluation going for seconds after the epoch's last step.
         command.addAll(averonArgs("fashion-mnist-lenet", runDir, "--set", "dataset.train-limit=3000"));
         Path log = tmp.resolve("eval-lost.log");
+        long t0 = System.nanoTime();
         Process driver = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
             Path epochCheckpoint = runDir.resolve("checkpoints/ckpt-000000000047");
@@ -429,6 +460,9 @@ class SparkSubmitIT {
                 "Spark saw the executor go during the evaluation: " + output);
         assertEquals(3000, lastEpoch(runDir).path("examples").asLong());
         assertTrue(lastAccuracy(runDir) >= 0.6, "accuracy " + lastAccuracy(runDir));
+        FaultMatrixFigures.record("eval-loss", "3,000 training examples, the whole 10,000-image test set: an executor "
+                + "killed as soon as the checkpoint of step 47 was committed, before the epoch line; 3,000 applied, "
+                + "accuracy %.4f, %.0f s for the run", lastAccuracy(runDir), (System.nanoTime() - t0) / 1e9);
     }
 
     private static void signal(String name, ProcessHandle process) throws Exception {

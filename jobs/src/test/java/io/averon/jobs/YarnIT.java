@@ -2,6 +2,7 @@ package io.averon.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.averon.worker.FaultMatrixFigures;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
@@ -327,6 +328,7 @@ class YarnIT {
                     .stream().filter(p -> p.info().command().map(c -> c.endsWith("/java")).orElse(false)).toList();
             assertEquals(1, driver.size(), "the first attempt's ApplicationMaster JVM");
             driver.get(0).destroyForcibly();
+            long killedAt = System.nanoTime();
             assertTrue(submitter.waitFor(10, TimeUnit.MINUTES), "the application did not end");
             String output = Files.readString(log);
             assertEquals(0, submitter.exitValue(), output);
@@ -336,6 +338,12 @@ class YarnIT {
                     .toUri().getPath() + "/checkpoints/ckpt-"), "the second attempt resumed by itself: " + second);
             assertArrayEquals(firstRunModel, coefficients(runDir.toUri().getPath()), "final parameters, bit for bit");
             assertEquals(1, events(runDir.toUri().getPath(), "epoch").size(), "one epoch, written by the second attempt");
+            Matcher resumedAt = Pattern.compile("resuming from \\S+: 0 epoch\\(s\\) completed, step (\\d+)")
+                    .matcher(second);
+            assertTrue(resumedAt.find(), second);
+            FaultMatrixFigures.record("driver-yarn", "killed after the first mid-epoch checkpoint (every 5 of 47 "
+                    + "steps); the second attempt resumed from step %s by itself; the application succeeded %.0f s "
+                    + "after the kill", resumedAt.group(1), (System.nanoTime() - killedAt) / 1e9);
         } finally {
             submitter.descendants().forEach(ProcessHandle::destroyForcibly);
             submitter.destroyForcibly();

@@ -244,7 +244,7 @@ public final class JobConfig {
             }
         }
         // Durations and sizes are strings in the schema ("30s", "16m") but may be given as plain numbers; so may port
-        // ranges ("40000-40099"), which also take one port or 0 (ps.port=40123 is how deploy/k8s/submit.sh sets it).
+        // ranges ("40000-40099"), which also take one port or 0 (ps.port=40099 is how deploy/k8s/submit.sh sets it).
         return want == ConfigValueType.STRING && got == ConfigValueType.NUMBER
                 && (isDurationOrSize(expected) || isPortRange(expected));
     }

@@ -1,5 +1,6 @@
 package io.averon.driver.checkpoint;
 
+import io.averon.worker.FaultMatrixFigures;
 import io.averon.worker.InputException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
@@ -188,6 +189,8 @@ abstract class CheckpointStoreContract {
         Checkpoint loaded = store.loadNewestValid().orElseThrow();
         assertEquals(previous, loaded.location());
         assertSameBits(floats(1000, 10), loaded.parameters());
+        FaultMatrixFigures.record("corrupt-checkpoint-" + new Path(newest).toUri().getScheme(), "one byte flipped in "
+                + "the newest checkpoint's parameters (of step 20): step 10's loaded, bit-exact");
     }
 
     @Test

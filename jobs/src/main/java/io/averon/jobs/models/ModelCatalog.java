@@ -37,6 +37,7 @@ import org.nd4j.linalg.schedule.ScheduleType;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Turns a job's {@code model} block into a DL4J network: the architecture by name (the classification zoo, the
@@ -163,6 +164,39 @@ public final class ModelCatalog {
             throw new InputException("config key " + key + " must be zero or positive and finite, got " + v);
         }
         return v;
+    }
+
+    /**
+     * The optimizer as {@link #updater} builds it for {@code workers} workers, in words for the run header: for
+     * example {@code adam, learning rate 0.0005 (0.001 x global batch 128 / lr-base-batch 256: linear scaling), no
+     * warm-up, global batch 128 (2 workers x 64)}.
+     */
+    public static String describeOptimizer(JobConfig config, int workers) {
+        double configured = config.number("model.learning-rate");
+        int batch = config.positive("train.batch-size");
+        int globalBatch = workers * batch;
+        String rate;
+        if (config.oneOf("model.lr-scaling", "none", "linear").equals("linear")) {
+            int base = config.positive("model.lr-base-batch");
+            rate = String.format(Locale.ROOT, "learning rate %s (%s x global batch %d / lr-base-batch %d: linear "
+                    + "scaling)", plain(LearningRates.linearScaling(configured, base, globalBatch)), plain(configured),
+                    globalBatch, base);
+        } else {
+            rate = "learning rate " + plain(configured) + " (as configured, not scaled)";
+        }
+        String schedule = config.string("model.schedule");
+        int warmup = config.nonNegative("model.warmup-iterations");
+        return String.format(Locale.ROOT, "%s, %s%s, %s, global batch %d (%d worker%s x %d)",
+                config.string("model.updater"), rate, schedule.equals("fixed") ? "" : ", " + schedule + " schedule",
+                warmup == 0 ? "no warm-up" : String.format(Locale.ROOT, "warm-up over %d steps from %.3gx", warmup,
+                        config.within("model.warmup-start-factor", 0, 1)),
+                globalBatch, workers, workers == 1 ? "" : "s", batch);
+    }
+
+    /** A rate as an operator reads it: 0.00025, not 2.5E-4 or 0.000250000. */
+    private static String plain(double value) {
+        return java.math.BigDecimal.valueOf(value).round(new java.math.MathContext(6)).stripTrailingZeros()
+                .toPlainString();
     }
 
     /** The optimizer with its learning-rate schedule, scaled for the global batch when the job asks for it. */

@@ -1,0 +1,35 @@
+package io.averon.jobs.models;
+
+import io.averon.driver.config.JobConfig;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The run header's optimizer line, from the configuration alone, for one worker and for eight. */
+class OptimizerDescriptionTest {
+    private static JobConfig job(String... settings) {
+        return JobConfig.load("", "test", List.of(settings));
+    }
+
+    @Test
+    void theDefaultsApplyTheConfiguredRateWhateverTheWorkerCount() {
+        assertEquals("adam, learning rate 0.001 (as configured, not scaled), no warm-up, global batch 64 "
+                + "(1 worker x 64)", ModelCatalog.describeOptimizer(job(), 1));
+        assertEquals("adam, learning rate 0.001 (as configured, not scaled), no warm-up, global batch 512 "
+                + "(8 workers x 64)", ModelCatalog.describeOptimizer(job(), 8));
+    }
+
+    @Test
+    void linearScalingAndWarmUpAreSpelledOut() {
+        JobConfig linear = job("model.lr-scaling=linear", "model.warmup-iterations=50", "model.updater=lars",
+                "model.schedule=cosine");
+        assertEquals("lars, learning rate 0.002 (0.001 x global batch 512 / lr-base-batch 256: linear "
+                + "scaling), cosine schedule, warm-up over 50 steps from 0.100x, global batch 512 (8 workers x 64)",
+                ModelCatalog.describeOptimizer(linear, 8));
+        assertEquals("lars, learning rate 0.00025 (0.001 x global batch 64 / lr-base-batch 256: linear "
+                + "scaling), cosine schedule, warm-up over 50 steps from 0.100x, global batch 64 (1 worker x 64)",
+                ModelCatalog.describeOptimizer(linear, 1));
+    }
+}
