@@ -1,6 +1,7 @@
 package io.averon.driver;
 
 import io.averon.ps.ServerStats;
+import io.averon.ps.StepTimeHistogram;
 import io.averon.worker.ConfusionMatrix;
 import io.averon.worker.WorkerReport;
 import io.averon.worker.data.BadImages;
@@ -39,17 +40,19 @@ final class EpochReport {
     /**
      * @param location where the epoch's checkpoint was committed, or why it is not yet
      */
+    /** @param stepTimes how long this epoch's steps took, completion to completion (the server's histogram) */
     void epochEnded(EpochSummary summary, int epochs, ConfusionMatrix matrix, List<WorkerReport> reports,
-                    ServerStats stats, String location) throws IOException {
+                    ServerStats stats, StepTimeHistogram stepTimes, String location) throws IOException {
         BadImages bad = new BadImages();
         reports.forEach(r -> bad.merge(r.badImages()));
         int ready = reports.stream().mapToInt(WorkerReport::batchesReady).sum();
         int reportedSteps = reports.stream().mapToInt(WorkerReport::steps).sum();
-        out.printf("epoch %d/%d: %d images in %.1f s (%.0f img/s), train loss %.4f, test accuracy %.4f%s, "
+        out.printf("epoch %d/%d: %d images in %.1f s (%.0f img/s), train loss %.4f%s, test accuracy %.4f%s, "
                         + "test loss %.4f, %d steps, dropped %d, rejected %d, input ready %.1f%%, "
                         + "bad images %d — checkpoint %s%n",
                 summary.epoch(), epochs, summary.examples(), summary.seconds(), summary.imagesPerSecond(),
-                summary.trainLoss(), matrix.accuracy(),
+                summary.trainLoss(), Double.isNaN(summary.trainAccuracy()) ? ""
+                        : String.format(", train accuracy %.4f", summary.trainAccuracy()), matrix.accuracy(),
                 segmentation ? String.format(", mean IoU %.4f", matrix.meanIntersectionOverUnion())
                         : matrix.classes() > 5 ? String.format(", top-5 %.4f", matrix.topFiveAccuracy()) : "",
                 matrix.meanLoss(), summary.steps(), stats.droppedFromStep(), stats.rejectedMessages(),
@@ -61,6 +64,12 @@ final class EpochReport {
         fieldsOfEpoch.put("bad_images", bad.count());
         fieldsOfEpoch.put("batches_ready", ready);
         fieldsOfEpoch.put("mean_iou", matrix.meanIntersectionOverUnion());
+        fieldsOfEpoch.put("step_time_counts", stepTimes.counts());
+        if (stepTimes.total() > 0) {
+            fieldsOfEpoch.put("step_ms_p50", stepTimes.quantileMillis(0.5));
+            fieldsOfEpoch.put("step_ms_p90", stepTimes.quantileMillis(0.9));
+            fieldsOfEpoch.put("step_ms_p99", stepTimes.quantileMillis(0.99));
+        }
         metrics.write("epoch", fieldsOfEpoch);
     }
 
@@ -76,6 +85,7 @@ final class EpochReport {
         }
         return fields("epoch", s.epoch(), "steps", s.steps(), "step", stats.step(), "examples", s.examples(),
                 "seconds", s.seconds(), "images_per_second", s.imagesPerSecond(), "train_loss", s.trainLoss(),
+                "train_accuracy", s.trainAccuracy(),
                 "test_accuracy", s.testAccuracy(), "test_top5_accuracy", matrix.topFiveAccuracy(),
                 "test_loss", s.testLoss(), "precision", precision,
                 "recall", recall, "f1", f1, "confusion", matrix.counts(),

@@ -11,7 +11,9 @@ package io.averon.driver;
  * @param trainLoss      mean minibatch loss reported by the workers
  * @param testAccuracy   top-1 accuracy on the test set
  * @param testLoss       mean cross-entropy on the test set
+ * @param trainAccuracy  top-1 accuracy (pixel accuracy for segmentation) on the first
+ *                       {@code train.train-accuracy-examples} training examples after the epoch; NaN if not measured
  */
 public record EpochSummary(int epoch, long steps, long examples, double seconds, double imagesPerSecond,
-                           double trainLoss, double testAccuracy, double testLoss) {
+                           double trainLoss, double testAccuracy, double testLoss, double trainAccuracy) {
 }

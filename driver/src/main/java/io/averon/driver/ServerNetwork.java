@@ -106,6 +106,30 @@ public final class ServerNetwork {
     }
 
     /**
+     * The parameter server's whole configuration for one run: this network's addresses, ports and fan-out plus the
+     * job's step deadline, eviction, buffer and bound settings, with worker ids bounded by the run's worker count.
+     *
+     * @throws InputException naming the ps settings when they do not fit together for {@code workers} workers
+     */
+    public ParameterServerConfig serverConfig(String workerMedia, String token, int workers, JobConfig config) {
+        try {
+            return serverConfig(workerMedia)
+                    .token(token)
+                    .stepDeadlineMs(config.millis("ps.step-deadline"))
+                    .evictAfterMissedSteps(config.positive("ps.evict-after-missed-steps"))
+                    .termLength((int) config.bytes("ps.term-length"))
+                    .chunkBytes((int) config.bytes("ps.chunk-bytes"))
+                    .maxWorkers(workers)
+                    .maxBatchSize(config.positive("ps.max-batch-size"))
+                    .maxNonFiniteSteps(config.positive("ps.max-non-finite-steps"))
+                    .build();
+        } catch (IllegalArgumentException e) {
+            throw new InputException("ps settings for " + workers + " workers (ps.max-batch-size, "
+                    + "ps.max-non-finite-steps): " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * @param termLength Aeron term length every party uses
      * @param chunkBytes payload bytes per chunk
      * @return the settings each worker's client is built with

@@ -221,7 +221,7 @@ final class SvgCharts {
         return outFrom + (v - from) / (to - from) * (outTo - outFrom);
     }
 
-    private static String fmt(double v) {
+    static String fmt(double v) {
         return v == Math.rint(v) && Math.abs(v) < 1e9 ? Long.toString((long) v) : String.format(Locale.ROOT, "%.1f", v);
     }
 }

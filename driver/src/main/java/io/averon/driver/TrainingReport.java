@@ -2,6 +2,7 @@ package io.averon.driver;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.averon.ps.StepTimeHistogram;
 import io.averon.worker.InputException;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
@@ -110,11 +111,15 @@ public final class TrainingReport {
                 new SvgCharts.Series("test", x, column(epochs, "test_loss")))));
         List<SvgCharts.Series> accuracy = new ArrayList<>();
         accuracy.add(new SvgCharts.Series("test accuracy", x, column(epochs, "test_accuracy")));
+        double[] train = column(epochs, "train_accuracy");
+        if (java.util.Arrays.stream(train).anyMatch(Double::isFinite)) {
+            accuracy.add(new SvgCharts.Series("train accuracy", x, train));
+        }
         if (start != null && start.path("task").asText().equals("segmentation")) {
             accuracy.add(new SvgCharts.Series("test mean IoU", x, column(epochs, "mean_iou")));
         }
-        page.append(SvgCharts.lineChart("accuracy", "Test accuracy per epoch (train accuracy is not measured)",
-                "epoch", "accuracy", accuracy));
+        page.append(SvgCharts.lineChart("accuracy", "Accuracy per epoch (train: the first "
+                + "train.train-accuracy-examples training examples, after the epoch)", "epoch", "accuracy", accuracy));
         page.append("</div>");
 
         page.append("<h2>Speed</h2><div class=\"charts\">");
@@ -133,8 +138,10 @@ public final class TrainingReport {
             ready[i] = workerSteps == 0 || !e.has("batches_ready") ? Double.NaN
                     : 100.0 * e.path("batches_ready").asLong() / workerSteps;
         }
-        page.append(SvgCharts.lineChart("step-time", "Mean step time (wall time / steps; per-step times are not "
-                + "recorded)", "epoch", "ms", List.of(new SvgCharts.Series("step", x, stepMs))));
+        page.append(SvgCharts.lineChart("step-time", "Step time per epoch: mean (wall time / steps) and the "
+                + "server's median and 90th percentile", "epoch", "ms", List.of(new SvgCharts.Series("mean", x, stepMs),
+                new SvgCharts.Series("p50", x, column(epochs, "step_ms_p50")),
+                new SvgCharts.Series("p90", x, column(epochs, "step_ms_p90")))));
         page.append(SvgCharts.lineChart("input-ready", "Input ready: minibatches prefetched when asked", "epoch", "%",
                 List.of(new SvgCharts.Series("ready", x, ready))));
         if (!epochs.isEmpty()) {
@@ -151,6 +158,7 @@ public final class TrainingReport {
             page.append(SvgCharts.barChart("workers", "Last epoch: each worker's compute and wait time", "s", names,
                     List.of(new SvgCharts.Bars("compute", compute), new SvgCharts.Bars("wait for server", wait))));
         }
+        page.append(stepTimeDistribution(epochs));
         page.append("</div>");
 
         if (!epochs.isEmpty()) {
@@ -247,6 +255,40 @@ public final class TrainingReport {
             out[i] = names.get(i).asText();
         }
         return out;
+    }
+
+    /**
+     * The server's step times of every epoch in the report as one histogram, from its first to its last non-empty
+     * bucket, each bar labelled with its bucket's upper bound.
+     */
+    private static String stepTimeDistribution(List<JsonNode> epochs) {
+        long[] counts = new long[StepTimeHistogram.BUCKETS];
+        for (JsonNode e : epochs) {
+            JsonNode c = e.path("step_time_counts");
+            for (int k = 0; k < Math.min(c.size(), counts.length); k++) {
+                counts[k] += c.get(k).asLong();
+            }
+        }
+        int first = 0;
+        while (first < counts.length && counts[first] == 0) {
+            first++;
+        }
+        int last = counts.length - 1;
+        while (last > first && counts[last] == 0) {
+            last--;
+        }
+        int n = first < counts.length ? last - first + 1 : 0;
+        String[] labels = new String[n];
+        double[] values = new double[n];
+        for (int i = 0; i < n; i++) {
+            int k = first + i;
+            double bound = StepTimeHistogram.upperBoundMillis(k);
+            labels[i] = Double.isInfinite(bound) ? ">" + SvgCharts.fmt(StepTimeHistogram.upperBoundMillis(k - 1))
+                    : "<" + (bound < 10 ? String.format(Locale.ROOT, "%.2g", bound) : SvgCharts.fmt(Math.round(bound)));
+            values[i] = counts[k];
+        }
+        return SvgCharts.barChart("step-distribution", "Step time distribution, all epochs (server, completion to "
+                + "completion)", "steps", labels, List.of(new SvgCharts.Bars("steps (ms)", values)));
     }
 
     private static double[] column(List<JsonNode> rows, String key) {

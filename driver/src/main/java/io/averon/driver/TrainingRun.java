@@ -10,9 +10,11 @@ import io.averon.ps.LogBufferSpace;
 import io.averon.ps.NoFreePortException;
 import io.averon.ps.ParameterServer;
 import io.averon.ps.ParameterServerConfig;
+import io.averon.ps.ServerStats;
 import io.averon.worker.ConfusionMatrix;
 import io.averon.worker.Dl4jUpdateRule;
 import io.averon.worker.EpochPlan;
+import io.averon.worker.FirstExamples;
 import io.averon.worker.InputException;
 import io.averon.worker.MissedBatches;
 import io.averon.worker.ModelFingerprint;
@@ -86,6 +88,7 @@ public final class TrainingRun {
         int everySteps = config.nonNegative("checkpoint.every-steps");
         long everyMillis = config.millis("checkpoint.every");
         long failureWindowMillis = config.millis("checkpoint.max-failure-window");
+        int trainAccuracyExamples = config.nonNegative("train.train-accuracy-examples");
         int trainSize = job.train().size();
         int testSize = job.test().size();
         new EpochPlan(seed, 0, workers, trainSize);
@@ -168,12 +171,13 @@ public final class TrainingRun {
                     EpochPlan plan = new EpochPlan(seed, epoch, workers, trainSize);
                     WorkerAssignment assignment = assignment(server, token, plan, batch, epochStartStep);
                     long t0 = System.nanoTime();
-                    long examplesBefore = server.stats().examplesApplied();
+                    ServerStats before = server.stats();
                     List<WorkerReport> reports = rounds.train(assignment,
                             epoch == startEpoch ? start.missed() : MissedBatches.none(), epoch, epochs);
                     double seconds = (System.nanoTime() - t0) / 1e9;
                     // From the server, not the reports: after a stage retry the reports cover only the last attempt.
-                    long examples = server.stats().examplesApplied() - examplesBefore;
+                    ServerStats after = server.stats();
+                    long examples = after.examplesApplied() - before.examplesApplied();
                     long steps = server.step() - epochStartStep;
                     double trainLoss = EpochReport.trainLoss(reports);
                     ServerState.Snapshot snapshot = state.snapshot();
@@ -189,16 +193,25 @@ public final class TrainingRun {
                     sc.setJobDescription("averon epoch " + (epoch + 1) + "/" + epochs + " test-set evaluation");
                     ConfusionMatrix matrix = evaluation.evaluate(job.model(), snapshot.parameters(), job.test(),
                             job.pipeline());
+                    double trainAccuracy = Double.NaN;
+                    if (trainAccuracyExamples > 0) {
+                        sc.setJobDescription("averon epoch " + (epoch + 1) + "/" + epochs + " train accuracy on "
+                                + Math.min(trainAccuracyExamples, trainSize) + " training examples");
+                        ConfusionMatrix train = evaluation.evaluate(job.model(), snapshot.parameters(),
+                                FirstExamples.head(job.train(), trainAccuracyExamples), job.pipeline());
+                        trainAccuracy = train.accuracy();
+                    }
                     String location = writer.awaitCommitted(snapshot.step(), 60, TimeUnit.SECONDS);
                     if (location == null) {
                         location = "of step " + snapshot.step() + " not yet written (storage failing, retrying; last "
                                 + "committed: " + writer.lastCommitted() + ")";
                     }
                     EpochSummary summary = new EpochSummary(epoch + 1, steps, examples, seconds, examples / seconds,
-                            trainLoss, matrix.accuracy(), matrix.meanLoss());
+                            trainLoss, matrix.accuracy(), matrix.meanLoss(), trainAccuracy);
                     summaries.add(summary);
                     sparkMetrics.epochEnded(summary);
-                    report.epochEnded(summary, epochs, matrix, reports, server.stats(), location);
+                    report.epochEnded(summary, epochs, matrix, reports, server.stats(),
+                            after.stepTimes().minus(before.stepTimes()), location);
                     writeReport(fs, runDir);
                     boolean stopEarly = stopping.record(score(matrix), epoch == epochs - 1);
                     if (stopEarly) {
@@ -321,21 +334,7 @@ public final class TrainingRun {
 
     /** The server's bounds come from the run: worker ids are the barrier stage's partitions 0 .. workers-1. */
     private ParameterServerConfig serverConfig(String token, int workers) {
-        try {
-            return network.serverConfig(network.workerMedia(workersShareServerDriver()))
-                    .token(token)
-                    .stepDeadlineMs(config.millis("ps.step-deadline"))
-                    .evictAfterMissedSteps(config.positive("ps.evict-after-missed-steps"))
-                    .termLength((int) config.bytes("ps.term-length"))
-                    .chunkBytes((int) config.bytes("ps.chunk-bytes"))
-                    .maxWorkers(workers)
-                    .maxBatchSize(config.positive("ps.max-batch-size"))
-                    .maxNonFiniteSteps(config.positive("ps.max-non-finite-steps"))
-                    .build();
-        } catch (IllegalArgumentException e) {
-            throw new InputException("ps settings for " + workers + " workers (ps.max-batch-size, "
-                    + "ps.max-non-finite-steps): " + e.getMessage(), e);
-        }
+        return network.serverConfig(network.workerMedia(workersShareServerDriver()), token, workers, config);
     }
 
     /** The report is for people: failing to write it is logged and never stops training. */

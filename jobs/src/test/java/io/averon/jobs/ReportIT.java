@@ -48,7 +48,7 @@ class ReportIT {
         // The report the run itself wrote at its end already holds every epoch: metrics.jsonl was readable while
         // it was being written.
         assertEquals(100, count(written, "class=\"cell\""), "the run's own report has the heat map");
-        assertEquals(2 * 2 + 2 + 2 + 2 + 2, count(written, "class=\"point\""), "and both epochs on every line");
+        assertEquals(2 * 2 + 2 * 2 + 2 + 3 * 2 + 2, count(written, "class=\"point\""), "and both epochs on every line");
         assertTrue(written.contains("Finished: model"), "and the end of the run");
 
         // The command regenerates it from the run directory alone.
@@ -67,13 +67,23 @@ class ReportIT {
         String html = dom.out;
         Matcher body = Pattern.compile("<body data-charts=\"(\\d+)\" data-points=\"(\\d+)\"").matcher(html);
         assertTrue(body.find(), "the page's script ran and marked what it drew: " + head(html));
-        assertEquals(7, Integer.parseInt(body.group(1)), "loss, accuracy, images/s, step time, input ready, "
-                + "workers, confusion");
+        assertEquals(8, Integer.parseInt(body.group(1)), "loss, accuracy, images/s, step time, input ready, "
+                + "workers, step time distribution, confusion");
         assertEquals(count(html, "class=\"point\"") + count(html, "class=\"bar\"") + count(html, "class=\"cell\""),
                 Integer.parseInt(body.group(2)));
         assertEquals(100, count(html, "class=\"cell\""), "a 10 x 10 confusion heat map");
-        assertEquals(2 * 2 + 2 + 2 + 2 + 2, count(html, "class=\"point\""), "two epochs on every line");
-        assertEquals(4, count(html, "class=\"bar\""), "compute and wait of two workers");
+        assertEquals(2 * 2 + 2 * 2 + 2 + 3 * 2 + 2, count(html, "class=\"point\""), "two epochs on every line");
+        Matcher distribution = Pattern.compile("id=\"step-distribution\".*?</svg>", Pattern.DOTALL).matcher(html);
+        assertTrue(distribution.find(), "the step time distribution");
+        Matcher bars = Pattern.compile("class=\"bar\"[^>]*data-value=\"([0-9.]+)\"").matcher(distribution.group());
+        double timedSteps = 0;
+        while (bars.find()) {
+            timedSteps += Double.parseDouble(bars.group(1));
+        }
+        // 10 steps an epoch; the first of each epoch has no predecessor in the epoch to be timed from.
+        assertEquals(2 * 9, timedSteps, 0, distribution.group());
+        assertEquals(4, count(html, "class=\"bar\"") - count(distribution.group(), "class=\"bar\""),
+                "compute and wait of two workers");
         assertTrue(html.contains("T-shirt/top"), "class names on the heat map");
 
         BufferedImage image = ImageIO.read(png.toFile());

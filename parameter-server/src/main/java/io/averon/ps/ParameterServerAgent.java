@@ -117,6 +117,8 @@ final class ParameterServerAgent implements Agent
     private long step;
     private final StepContributions contributions;
     private long stepArmedNs = NOT_ARMED;
+    /** When the last step completed with members present; NOT_ARMED after the members all left (an epoch's end). */
+    private long lastCompletedNs = NOT_ARMED;
     private long nowNs;
     private int consecutiveNonFiniteSteps;
     private Throwable failure;
@@ -744,6 +746,11 @@ final class ParameterServerAgent implements Agent
         payload.sign(step);
         stepArmedNs = NOT_ARMED;
         counters.stepCompleted(step, globalBatchSize, aggregator.meanLoss());
+        if (lastCompletedNs != NOT_ARMED)
+        {
+            counters.stepTime(nowNs - lastCompletedNs);
+        }
+        lastCompletedNs = nowNs;
 
         boolean anyOnGroup = false;
         for (final WorkerSession member : current)
@@ -1027,6 +1034,10 @@ final class ParameterServerAgent implements Agent
         membersById.remove(session.workerId);
         rebuildMembers();
         counters.membership(members.length, -1);
+        if (members.length == 0)
+        {
+            lastCompletedNs = NOT_ARMED;
+        }
     }
 
     private void rebuildMembers()

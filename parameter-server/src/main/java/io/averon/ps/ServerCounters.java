@@ -28,6 +28,7 @@ final class ServerCounters
 
     private final AtomicLongArray counters = new AtomicLongArray(COUNTER_COUNT);
     private final AtomicLongArray rejectedByReason = new AtomicLongArray(REASONS.length);
+    private final AtomicLongArray stepTimes = new AtomicLongArray(StepTimeHistogram.BUCKETS);
     private final Set<Integer> seen = new HashSet<>();
     private volatile long step;
     private volatile double lastStepLoss = Double.NaN;
@@ -53,6 +54,13 @@ final class ServerCounters
             lastStepLoss = loss;
         }
         step = newStep;
+    }
+
+    /** One step's time, from the previous step's completion to this one's. */
+    void stepTime(final long nanos)
+    {
+        final int bucket = StepTimeHistogram.bucket(nanos);
+        stepTimes.lazySet(bucket, stepTimes.get(bucket) + 1);
     }
 
     void gradientAccepted()
@@ -152,7 +160,18 @@ final class ServerCounters
             workersSeen,
             counters.get(STALLED_SENDS),
             counters.get(NON_FINITE_STEPS),
-            counters.get(REFUSALS_WITHHELD));
+            counters.get(REFUSALS_WITHHELD),
+            stepTimes());
+    }
+
+    private StepTimeHistogram stepTimes()
+    {
+        final long[] counts = new long[StepTimeHistogram.BUCKETS];
+        for (int k = 0; k < counts.length; k++)
+        {
+            counts[k] = stepTimes.get(k);
+        }
+        return new StepTimeHistogram(counts);
     }
 
     private void increment(final int index, final long delta)

@@ -26,6 +26,8 @@ import java.util.Set;
  *                          parameters non-finite.
  * @param refusalsWithheld  REGISTERs with a bad token left unanswered: their claimed reply host was not the frame's
  *                          source, or the refusal rate limit was spent.
+ * @param stepTimes         how long steps took, completion to completion, counting only steps whose predecessor
+ *                          completed while workers were registered (not the gap between two epochs' stages).
  */
 public record ServerStats(
     long step,
@@ -41,7 +43,8 @@ public record ServerStats(
     Set<Integer> workersSeen,
     long stalledSends,
     long nonFiniteSteps,
-    long refusalsWithheld)
+    long refusalsWithheld,
+    StepTimeHistogram stepTimes)
 {
     /**
      * @param reason reject reason.

@@ -210,7 +210,7 @@ class FrameFuzzIT
                     after.lastStepLoss(), after.registeredWorkers(), after.gradientsAccepted(), after.lateGradients(),
                     after.droppedFromStep(), after.evictions(), duringRun.rejectedMessages(),
                     duringRun.rejectedByReason(), after.workersSeen(), after.stalledSends(), after.nonFiniteSteps(),
-                    after.refusalsWithheld());
+                    after.refusalsWithheld(), after.stepTimes());
                 return new Result(finals, serverParameters, stats, tally);
             }
             finally

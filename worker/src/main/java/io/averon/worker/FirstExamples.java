@@ -24,6 +24,14 @@ public final class FirstExamples implements ExampleSource {
         this.limit = limit;
     }
 
+    /** The first {@code limit} examples of an index (the index itself when it holds no more). */
+    public static SourceIndex head(SourceIndex whole, int limit) {
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be positive, got " + limit);
+        }
+        return whole.size() <= limit ? whole : new Head(whole, limit);
+    }
+
     @Override
     public String name() {
         return source.name() + " (first " + limit + ")";
@@ -31,8 +39,7 @@ public final class FirstExamples implements ExampleSource {
 
     @Override
     public SourceIndex index() throws IOException {
-        SourceIndex whole = source.index();
-        return whole.size() <= limit ? whole : new Head(whole, limit);
+        return head(source.index(), limit);
     }
 
     private static final class Head implements SourceIndex {

@@ -99,63 +99,23 @@ public final class TrainingWorker {
                 throw new InputException(e.getMessage());
             }
         }
-        float[] gradient = new float[replica.parameterCount()];
-        int steps = 0;
-        long exampleCount = 0;
-        double lossSum = 0;
-        long computeNanos = 0;
-        long waitNanos = 0;
         int skipped;
-        int realigned = 0;
+        StepLoop.Totals totals;
         int ready;
         BadImages bad;
         try (ExampleReader reader = data.open();
              ParameterServerClient client = connect(config)) {
-            if (client.parameters().length != gradient.length) {
+            if (client.parameters().length != replica.parameterCount()) {
                 throw new InputException("parameter server holds " + client.parameters().length
-                        + " parameters but this worker's network has " + gradient.length);
+                        + " parameters but this worker's network has " + replica.parameterCount());
             }
             skipped = (int) Math.max(0, Math.min(client.step() - assignment.epochStartStep(), Integer.MAX_VALUE));
             replica.parameters(client.parameters());
             try (BatchPipeline batches = new BatchPipeline(data, reader, settings, order, batch, skipped,
                     plan.seed(), plan.epoch())) {
                 afterRegistration.run();
-                while (batches.hasNext() && !cancelled.getAsBoolean()) {
-                    long t0 = System.nanoTime();
-                    BatchPipeline.Batch next = batches.next();
-                    double loss;
-                    int size = next.size();
-                    if (size == 0) {
-                        // Every image of this batch was bad: take part in the step without moving the average
-                        // much rather than stall it (a zero gradient of weight one).
-                        java.util.Arrays.fill(gradient, 0f);
-                        loss = 0;
-                        size = 1;
-                    } else {
-                        var ds = next.toDataSet();
-                        loss = replica.gradient(teacher == null ? ds : teacher.distil(ds), gradient);
-                    }
-                    long t1 = System.nanoTime();
-                    long step = client.exchange(gradient, size, loss);
-                    replica.parameters(client.parameters());
-                    // Batch b of this partition belongs to step epochStart + b. A worker the server went on without
-                    // (a GC pause, SIGSTOP, an eviction) comes back to a later step: it drops the batches of the
-                    // steps it missed instead of running them alone after the others have finished.
-                    long behind = step - (assignment.epochStartStep() + skipped + batches.taken() + realigned);
-                    if (behind > 0) {
-                        int dropped = batches.skip((int) Math.min(behind, Integer.MAX_VALUE));
-                        realigned += dropped;
-                        LOG.warn("worker {} came back at step {}, {} step(s) after its last batch: dropped {} "
-                                + "batch(es) of epoch {} to train in step with the others", worker, step, behind,
-                                dropped, plan.epoch() + 1);
-                    }
-                    long t2 = System.nanoTime();
-                    computeNanos += t1 - t0;
-                    waitNanos += t2 - t1;
-                    steps++;
-                    exampleCount += next.size();
-                    lossSum += loss;
-                }
+                totals = new StepLoop(replica, client, worker).run(new PipelineBatches(batches, teacher),
+                        assignment.epochStartStep() + skipped, cancelled, plan.epoch() + 1);
                 ready = batches.readyWhenTaken();
                 bad = batches.badImages();
             }
@@ -168,8 +128,43 @@ public final class TrainingWorker {
         }
         // The host as Spark knows the executor (its registered address), not InetAddress.getLocalHost(), which does
         // not resolve in many containers and network namespaces.
-        return new WorkerReport(worker, replyHost + "/pid" + ProcessHandle.current().pid(), steps, exampleCount,
-                skipped, lossSum, computeNanos, waitNanos, ready, bad);
+        return new WorkerReport(worker, replyHost + "/pid" + ProcessHandle.current().pid(), totals.steps(),
+                totals.examples(), skipped, totals.lossSum(), totals.computeNanos(), totals.waitNanos(), ready, bad);
+    }
+
+    /**
+     * Averon's own dataset reader as the step loop's minibatches: a batch whose every image was bad is handed out as
+     * null (the loop then takes part in the step without moving the average much), a distillation teacher's soft
+     * labels are applied as the batch is taken.
+     */
+    private static final class PipelineBatches implements Minibatches {
+        private final BatchPipeline batches;
+        private final Teacher.Instance teacher;
+
+        PipelineBatches(BatchPipeline batches, Teacher.Instance teacher) {
+            this.batches = batches;
+            this.teacher = teacher;
+        }
+
+        @Override
+        public boolean hasNext() {
+            return batches.hasNext();
+        }
+
+        @Override
+        public DataSet next() throws IOException {
+            BatchPipeline.Batch next = batches.next();
+            if (next.size() == 0) {
+                return null;
+            }
+            DataSet ds = next.toDataSet();
+            return teacher == null ? ds : teacher.distil(ds);
+        }
+
+        @Override
+        public int skip(int count) {
+            return batches.skip(count);
+        }
     }
 
     /** A full ps.worker-ports range on this host is a setting for the user to widen: reported as bad input. */
