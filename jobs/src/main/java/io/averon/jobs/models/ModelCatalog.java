@@ -176,11 +176,13 @@ public final class ModelCatalog {
         int batch = config.positive("train.batch-size");
         int globalBatch = workers * batch;
         String rate;
-        if (config.oneOf("model.lr-scaling", "none", "linear").equals("linear")) {
+        String scaling = config.oneOf("model.lr-scaling", "none", "linear", "sqrt");
+        if (!scaling.equals("none")) {
             int base = config.positive("model.lr-base-batch");
-            rate = String.format(Locale.ROOT, "learning rate %s (%s x global batch %d / lr-base-batch %d: linear "
-                    + "scaling)", plain(LearningRates.linearScaling(configured, base, globalBatch)), plain(configured),
-                    globalBatch, base);
+            rate = String.format(Locale.ROOT, "learning rate %s (%s x %sglobal batch %d / lr-base-batch %d%s: %s "
+                    + "scaling)", plain(scaledRate(config, workers)), plain(configured),
+                    scaling.equals("sqrt") ? "sqrt(" : "", globalBatch, base, scaling.equals("sqrt") ? ")" : "",
+                    scaling.equals("sqrt") ? "square-root" : "linear");
         } else {
             rate = "learning rate " + plain(configured) + " (as configured, not scaled)";
         }
@@ -191,6 +193,18 @@ public final class ModelCatalog {
                 warmup == 0 ? "no warm-up" : String.format(Locale.ROOT, "warm-up over %d steps from %.3gx", warmup,
                         config.within("model.warmup-start-factor", 0, 1)),
                 globalBatch, workers, workers == 1 ? "" : "s", batch);
+    }
+
+    /** model.learning-rate under model.lr-scaling for the global batch of {@code workers} workers. */
+    private static double scaledRate(JobConfig config, int workers) {
+        double lr = config.number("model.learning-rate");
+        int globalBatch = workers * config.positive("train.batch-size");
+        int base = config.positive("model.lr-base-batch");
+        return switch (config.oneOf("model.lr-scaling", "none", "linear", "sqrt")) {
+            case "linear" -> LearningRates.linearScaling(lr, base, globalBatch);
+            case "sqrt" -> LearningRates.sqrtScaling(lr, base, globalBatch);
+            default -> lr;
+        };
     }
 
     /** A rate as an operator reads it: 0.00025, not 2.5E-4 or 0.000250000. */
@@ -205,10 +219,7 @@ public final class ModelCatalog {
         if (!(lr > 0)) {
             throw new InputException("config key model.learning-rate must be positive, got " + lr);
         }
-        int globalBatch = workers * config.positive("train.batch-size");
-        if (config.oneOf("model.lr-scaling", "none", "linear").equals("linear")) {
-            lr = LearningRates.linearScaling(lr, config.positive("model.lr-base-batch"), globalBatch);
-        }
+        lr = scaledRate(config, workers);
         String kind = config.oneOf("model.schedule", LearningRates.KINDS.toArray(String[]::new));
         ScheduleType unit = config.oneOf("model.schedule-unit", "epoch", "iteration").equals("epoch")
                 ? ScheduleType.EPOCH : ScheduleType.ITERATION;

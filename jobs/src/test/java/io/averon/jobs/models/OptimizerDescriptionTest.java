@@ -22,6 +22,16 @@ class OptimizerDescriptionTest {
     }
 
     @Test
+    void squareRootScalingFromTheOneWorkerBatchLeavesOneWorkerAlone() {
+        JobConfig sqrt = job("model.lr-scaling=sqrt", "model.lr-base-batch=64");
+        assertEquals("adam, learning rate 0.001 (0.001 x sqrt(global batch 64 / lr-base-batch 64): square-root "
+                + "scaling), no warm-up, global batch 64 (1 worker x 64)", ModelCatalog.describeOptimizer(sqrt, 1));
+        assertEquals("adam, learning rate 0.00282843 (0.001 x sqrt(global batch 512 / lr-base-batch 64): "
+                + "square-root scaling), no warm-up, global batch 512 (8 workers x 64)",
+                ModelCatalog.describeOptimizer(sqrt, 8));
+    }
+
+    @Test
     void linearScalingAndWarmUpAreSpelledOut() {
         JobConfig linear = job("model.lr-scaling=linear", "model.warmup-iterations=50", "model.updater=lars",
                 "model.schedule=cosine");

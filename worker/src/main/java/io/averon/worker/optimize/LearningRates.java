@@ -91,6 +91,21 @@ public final class LearningRates {
     }
 
     /**
+     * The square-root scaling rule for adaptive optimizers (Adam and kin: Hoffer et al. 2017, Malladi et al. 2022):
+     * when the global batch grows k-fold, the learning rate grows sqrt(k)-fold, {@code baseLr * sqrt(globalBatch /
+     * baseGlobalBatch)}, since their steps are normalised by the gradient's second moment, whose noise falls with the
+     * square root of the batch.
+     *
+     * @param baseLr          the learning rate tuned for {@code baseGlobalBatch}
+     * @param baseGlobalBatch the global batch size baseLr was tuned for
+     * @param globalBatch     the global batch size of this job (per-worker batch times workers)
+     */
+    public static double sqrtScaling(double baseLr, int baseGlobalBatch, int globalBatch) {
+        double linear = linearScaling(baseLr, baseGlobalBatch, globalBatch);
+        return baseLr * Math.sqrt(linear / baseLr);
+    }
+
+    /**
      * The linear scaling rule (Goyal et al. 2017): when the global batch grows k-fold, so does the learning rate,
      * {@code baseLr * globalBatch / baseGlobalBatch}. Usually combined with a warm-up.
      *
