@@ -3,19 +3,19 @@
 # (local Spark with W task slots: this measures accuracy, not speed) under several optimizer settings, test accuracy
 # after epoch 2 and after the last epoch, each beside the same setting's 1-worker run.
 #
-#   deploy/bench/workers-accuracy.sh [--workers "1 2 4 8"] [--epochs 5] [--configs "adam sqrt lamb lars"]
+#   deploy/bench/workers-accuracy.sh [--workers "1 2 4 8"] [--epochs 5] [--configs "unscaled defaults lamb lars"]
 #                                    [--out DIR] [-- extra averon args]
 #
 # Settings (--configs, in the order given; the run order is config by config, workers as listed):
-#   adam   Adam 1e-3 as the main job has it, the learning rate not scaled
-#   sqrt   Adam, the learning rate scaled by sqrt(workers) (model.lr-scaling = sqrt from the 1-worker batch)
-#   lamb   LAMB, learning rate $LAMB_LR (default 0.01), weight decay 0
-#   lars   LARS with momentum 0.9, learning rate $LARS_LR (default 5), trust coefficient 0.001
+#   unscaled  the main job's Adam 1e-3, the learning rate not scaled (model.lr-scaling = none, the old default)
+#   defaults  the main job as it is: Adam 1e-3 scaled by sqrt(workers) (model.lr-scaling = auto)
+#   lamb      LAMB, learning rate $LAMB_LR (default 0.01), weight decay 0, not scaled
+#   lars      LARS with momentum 0.9, learning rate $LARS_LR (default 5), trust coefficient 0.001, not scaled
 # Training is synchronous and exact, so every figure is reproducible bit for bit on any machine; a run takes about
 # 1.5 min per epoch on 2 cores whatever W is. Results: a table on stdout and DIR/workers-accuracy.csv.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-workers="1 2 4 8"; epochs=5; configs="adam sqrt lamb lars"; out=""
+workers="1 2 4 8"; epochs=5; configs="unscaled defaults lamb lars"; out=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --workers) workers="$2"; shift 2 ;;
@@ -33,11 +33,11 @@ mkdir -p "$out"
 
 settings() {
   case "$1" in
-    adam) ;;
-    sqrt) echo "--set model.lr-scaling=sqrt --set model.lr-base-batch=64" ;;
-    lamb) echo "--set model.updater=lamb --set model.learning-rate=${LAMB_LR:-0.01}" ;;
-    lars) echo "--set model.updater=lars --set model.learning-rate=${LARS_LR:-5} --set model.momentum=0.9" ;;
-    *) echo "workers-accuracy.sh: unknown setting '$1' (adam, sqrt, lamb, lars)" >&2; exit 2 ;;
+    unscaled) echo "--set model.lr-scaling=none" ;;
+    defaults) ;;
+    lamb) echo "--set model.updater=lamb --set model.learning-rate=${LAMB_LR:-0.01} --set model.lr-scaling=none" ;;
+    lars) echo "--set model.updater=lars --set model.learning-rate=${LARS_LR:-5} --set model.momentum=0.9 --set model.lr-scaling=none" ;;
+    *) echo "workers-accuracy.sh: unknown setting '$1' (unscaled, defaults, lamb, lars)" >&2; exit 2 ;;
   esac
 }
 for c in $configs; do settings "$c" >/dev/null; done
@@ -49,7 +49,7 @@ accuracy() { # metrics.jsonl, epoch -> test accuracy after that epoch
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, commit $(git -C "$root" rev-parse --short HEAD)"
 csv="$out/workers-accuracy.csv"
 echo "setting,workers,global_batch,epochs,accuracy_epoch_2,accuracy_last" > "$csv"
-printf '%-6s %8s %12s %12s %12s\n' setting workers global-batch "acc@2" "acc@$epochs"
+printf '%-9s %8s %12s %12s %12s\n' setting workers global-batch "acc@2" "acc@$epochs"
 for c in $configs; do
   for w in $workers; do
     run="$out/$c-$w"
@@ -60,7 +60,7 @@ for c in $configs; do
       > "$out/$c-$w.log" 2>&1 || { echo "workers-accuracy.sh: $c with $w workers failed: see $out/$c-$w.log" >&2; exit 1; }
     a2=$(accuracy "$run/metrics.jsonl" 2); al=$(accuracy "$run/metrics.jsonl" "$epochs")
     echo "$c,$w,$((64 * w)),$epochs,${a2:-},${al:-}" >> "$csv"
-    printf '%-6s %8d %12d %12s %12s\n' "$c" "$w" $((64 * w)) "${a2:--}" "${al:--}"
+    printf '%-9s %8d %12d %12s %12s\n' "$c" "$w" $((64 * w)) "${a2:--}" "${al:--}"
   done
 done
 echo "results: $csv (run directories and logs in $out)"

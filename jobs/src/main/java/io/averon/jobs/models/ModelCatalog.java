@@ -176,13 +176,14 @@ public final class ModelCatalog {
         int batch = config.positive("train.batch-size");
         int globalBatch = workers * batch;
         String rate;
-        String scaling = config.oneOf("model.lr-scaling", "none", "linear", "sqrt");
+        String scaling = scaling(config);
         if (!scaling.equals("none")) {
-            int base = config.positive("model.lr-base-batch");
+            int base = baseBatch(config);
             rate = String.format(Locale.ROOT, "learning rate %s (%s x %sglobal batch %d / lr-base-batch %d%s: %s "
-                    + "scaling)", plain(scaledRate(config, workers)), plain(configured),
+                    + "scaling%s)", plain(scaledRate(config, workers)), plain(configured),
                     scaling.equals("sqrt") ? "sqrt(" : "", globalBatch, base, scaling.equals("sqrt") ? ")" : "",
-                    scaling.equals("sqrt") ? "square-root" : "linear");
+                    scaling.equals("sqrt") ? "square-root" : "linear",
+                    config.string("model.lr-scaling").equals("auto") ? " for " + config.string("model.updater") : "");
         } else {
             rate = "learning rate " + plain(configured) + " (as configured, not scaled)";
         }
@@ -199,12 +200,33 @@ public final class ModelCatalog {
     private static double scaledRate(JobConfig config, int workers) {
         double lr = config.number("model.learning-rate");
         int globalBatch = workers * config.positive("train.batch-size");
-        int base = config.positive("model.lr-base-batch");
-        return switch (config.oneOf("model.lr-scaling", "none", "linear", "sqrt")) {
+        int base = baseBatch(config);
+        return switch (scaling(config)) {
             case "linear" -> LearningRates.linearScaling(lr, base, globalBatch);
             case "sqrt" -> LearningRates.sqrtScaling(lr, base, globalBatch);
             default -> lr;
         };
+    }
+
+    /** The scaling rule in force: model.lr-scaling, with "auto" resolved for the job's optimizer. */
+    private static String scaling(JobConfig config) {
+        String scaling = config.oneOf("model.lr-scaling", "auto", "none", "linear", "sqrt");
+        if (!scaling.equals("auto")) {
+            return scaling;
+        }
+        // Adaptive optimizers normalise their steps by the gradient's second moment, whose noise falls with the
+        // square root of the batch; plain and momentum SGD (and LARS, whose trust ratio rescales an SGD step) take
+        // steps proportional to the gradient itself.
+        return switch (config.oneOf("model.updater", Optimizers.NAMES.toArray(String[]::new))) {
+            case "sgd", "momentum", "nesterov", "lars" -> "linear";
+            default -> "sqrt";
+        };
+    }
+
+    /** model.lr-base-batch, 0 meaning the one-worker global batch (train.batch-size). */
+    private static int baseBatch(JobConfig config) {
+        int base = config.nonNegative("model.lr-base-batch");
+        return base == 0 ? config.positive("train.batch-size") : base;
     }
 
     /** A rate as an operator reads it: 0.00025, not 2.5E-4 or 0.000250000. */
