@@ -112,14 +112,17 @@ public final class TrainingReport {
         List<SvgCharts.Series> accuracy = new ArrayList<>();
         accuracy.add(new SvgCharts.Series("test accuracy", x, column(epochs, "test_accuracy")));
         double[] train = column(epochs, "train_accuracy");
-        if (java.util.Arrays.stream(train).anyMatch(Double::isFinite)) {
+        boolean trainMeasured = java.util.Arrays.stream(train).anyMatch(Double::isFinite);
+        if (trainMeasured) {
             accuracy.add(new SvgCharts.Series("train accuracy", x, train));
         }
         if (start != null && start.path("task").asText().equals("segmentation")) {
             accuracy.add(new SvgCharts.Series("test mean IoU", x, column(epochs, "mean_iou")));
         }
-        page.append(SvgCharts.lineChart("accuracy", "Accuracy per epoch (train: the first "
-                + "train.train-accuracy-examples training examples, after the epoch)", "epoch", "accuracy", accuracy));
+        page.append(SvgCharts.lineChart("accuracy", trainMeasured ? "Accuracy per epoch (train: the first "
+                + "train.train-accuracy-examples training examples, after the epoch)"
+                : "Test accuracy per epoch (train accuracy not measured: train.train-accuracy-examples = 0)", "epoch",
+                "accuracy", accuracy));
         page.append("</div>");
 
         page.append("<h2>Speed</h2><div class=\"charts\">");
