@@ -100,8 +100,9 @@ public final class TrainingRun {
         String checkpointUri = config.string("checkpoint.dir").isEmpty()
                 ? resumeCheckpointDirectory(runDir) : config.string("checkpoint.dir");
         CheckpointStore checkpoints = new CheckpointStore(checkpointUri, keep, hadoop);
-        boolean restartedDriver = options.resume() == null && continuesAnEarlierDriver(runDir, checkpoints);
-        if (restartedDriver && !checkpoints.list().isEmpty()) {
+        List<String> earlier = options.resume() == null ? checkpoints.list() : List.of();
+        boolean restartedDriver = options.resume() == null && continuesAnEarlierDriver(runDir, earlier);
+        if (restartedDriver && !earlier.isEmpty()) {
             options = new RunOptions(options.runDirectory(), runDir.toString(), options.out());
         }
         float[] initialParameters = job.initialParameters() != null ? job.initialParameters()
@@ -409,9 +410,8 @@ public final class TrainingRun {
      * holds checkpoints, which a new run would mix with its own. A lock without checkpoints is left to
      * {@link RunLock}, which tells a live run from a dead one.
      */
-    private boolean continuesAnEarlierDriver(Path runDir, CheckpointStore checkpoints) throws IOException {
+    private boolean continuesAnEarlierDriver(Path runDir, List<String> earlier) throws IOException {
         boolean locked = runDir.getFileSystem(hadoop).exists(new Path(runDir, RunLock.NAME));
-        List<String> earlier = checkpoints.list();
         if (!locked && earlier.isEmpty()) {
             return false;
         }

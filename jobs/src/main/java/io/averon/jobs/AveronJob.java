@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -75,8 +74,7 @@ public final class AveronJob {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(value, "value of " + key);
         List<String> all = new ArrayList<>(overrides);
-        all.add(key + "=" + (value instanceof Double || value instanceof Float
-                ? String.format(Locale.ROOT, "%s", value) : value));
+        all.add(key + "=" + value);
         return new AveronJob(job, text, all, model, runDirectory, resume, console);
     }
 

@@ -17,13 +17,14 @@ public final class StepTimeHistogram
 
     private final long[] counts;
 
+    /** Takes {@code counts} over: every caller hands it a fresh array. */
     StepTimeHistogram(final long[] counts)
     {
         if (counts.length != BUCKETS)
         {
             throw new IllegalArgumentException("expected " + BUCKETS + " bucket counts, got " + counts.length);
         }
-        this.counts = counts.clone();
+        this.counts = counts;
     }
 
     /** A histogram of the given counts, bucket by bucket (as read back from a metrics line). */
