@@ -15,8 +15,9 @@ import java.util.function.ToLongFunction;
  * Spark's. Server gauges read the server's counters when a sink asks for them; the training gauges hold the last
  * completed epoch's figures. Names and units are listed in the README ("Metrics").
  */
-final class TrainingMetricsSource implements org.apache.spark.metrics.source.Source, AutoCloseable {
-    static final String NAME = "averon";
+public final class TrainingMetricsSource implements org.apache.spark.metrics.source.Source, AutoCloseable {
+    /** The source's name: metrics are exported as {@code <app>.driver.averon.<group>.<name>}. */
+    public static final String NAME = "averon";
 
     private final MetricRegistry registry = new MetricRegistry();
     private final SparkEnv env;
@@ -46,7 +47,7 @@ final class TrainingMetricsSource implements org.apache.spark.metrics.source.Sou
      * Registers a source with the metrics system of this JVM's Spark environment; closing it removes it again, so a
      * second run in the same JVM (tests, the Java API) registers its own.
      */
-    static TrainingMetricsSource register(Supplier<ServerStats> stats) {
+    public static TrainingMetricsSource register(Supplier<ServerStats> stats) {
         SparkEnv env = SparkEnv.get();
         TrainingMetricsSource source = new TrainingMetricsSource(stats, env);
         if (env != null) {
@@ -56,11 +57,12 @@ final class TrainingMetricsSource implements org.apache.spark.metrics.source.Sou
     }
 
     /** The epoch (1-based) being trained now. */
-    void epochStarted(int oneBasedEpoch) {
+    public void epochStarted(int oneBasedEpoch) {
         this.epoch = oneBasedEpoch;
     }
 
-    void epochEnded(EpochSummary summary) {
+    /** The figures of the epoch that just ended; its test figures may be NaN (not measured). */
+    public void epochEnded(EpochSummary summary) {
         this.lastEpoch = summary;
     }
 

@@ -1,6 +1,7 @@
 package io.averon.dl4j.spark;
 
 import io.averon.driver.ServerNetwork;
+import io.averon.driver.checkpoint.Checkpoint;
 import io.averon.driver.config.JobConfig;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
@@ -35,6 +36,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A DL4J Spark {@link TrainingMaster} that trains through Averon's synchronous parameter server: existing
@@ -61,6 +63,13 @@ public final class AveronTrainingMaster
     private final Map<String, String> settings;
     private transient List<TrainingListener> listeners = List.of();
     private transient StepBatches prepared;
+    private transient FitMetrics metrics;
+    /** Whether checkpoint.dir was looked at (by resume or the first fit): a new run must not mix with an old one. */
+    private transient boolean checkpointsChecked;
+    /** From resume: steps of the interrupted fit its checkpoint had taken, and that fit's workers. */
+    private transient long resumeSkip;
+    private transient int resumeWorkers;
+    private transient String lastCheckpoint;
 
     private AveronTrainingMaster(Builder builder) {
         this.batchSizePerWorker = builder.batchSizePerWorker;
@@ -82,6 +91,7 @@ public final class AveronTrainingMaster
         config.positive("ps.evict-after-missed-steps");
         config.positive("ps.max-batch-size");
         config.positive("ps.max-non-finite-steps");
+        FitCheckpoints.validate(config);
     }
 
     /** Examples each worker trains per step. */
@@ -136,6 +146,18 @@ public final class AveronTrainingMaster
     /** @return the fit's mean minibatch loss, the score SparkDl4jMultiLayer / SparkComputationGraph report */
     private double fit(JavaSparkContext sc, Model model, JavaRDD<DataSet> data, int sourceId) {
         int n = workers > 0 ? workers : sc.defaultParallelism();
+        JobConfig config = config();
+        FitCheckpoints checkpoints = FitCheckpoints.of(config, sc.hadoopConfiguration()).orElse(null);
+        if (checkpoints != null && !checkpointsChecked) {
+            List<String> earlier = checkpoints.list();
+            if (!earlier.isEmpty()) {
+                throw new IllegalStateException("checkpoint.dir " + checkpoints.directory() + " already holds "
+                        + earlier.size() + " checkpoint(s) of an earlier run (newest " + earlier.get(earlier.size() - 1)
+                        + "): call resume(network) before the first fit to continue that run, or set another "
+                        + "checkpoint.dir; nothing was trained");
+            }
+            checkpointsChecked = true;
+        }
         if (prepared == null || !prepared.preparedFrom(sc.sc(), sourceId, n, batchSizePerWorker)) {
             deleteTempFiles(sc);
             prepared = StepBatches.prepare(data, sourceId, n, batchSizePerWorker, StorageLevel.fromString(storageLevel));
@@ -145,7 +167,87 @@ public final class AveronTrainingMaster
                         prepared.layout().steps(), n, batchSizePerWorker);
             }
         }
-        return new FitRound(sc, config(), System.out).train(model, prepared, listeners);
+        long skip = resumedSteps(n, prepared.layout());
+        if (metrics == null) {
+            metrics = new FitMetrics();
+        }
+        FitRound.FitEnd end = new FitRound(sc, config, System.out, metrics).train(model, prepared, listeners,
+                new FitRound.FitStart(skip, checkpoints, lastCheckpoint, toJson()));
+        resumeSkip = 0;
+        if (end.checkpoint() != null) {
+            lastCheckpoint = end.checkpoint();
+        }
+        return end.loss();
+    }
+
+    /** Steps of this fit that the checkpoint resumed from had already taken; 0 when it ended a fit. */
+    private long resumedSteps(int n, ExampleLayout layout) {
+        if (resumeSkip == 0) {
+            return 0;
+        }
+        if (resumeWorkers != n) {
+            LOG.warn("AveronTrainingMaster: the checkpoint resumed from was taken {} step(s) into a fit on {} workers; "
+                    + "this fit has {}, so its minibatches differ and it starts from its first step (the run is no "
+                    + "longer identical to an uninterrupted one)", resumeSkip, resumeWorkers, n);
+            return 0;
+        }
+        if (resumeSkip >= layout.steps()) {
+            throw new IllegalArgumentException("the checkpoint resumed from was taken " + resumeSkip + " step(s) into a "
+                    + "fit, but this RDD makes " + layout.steps() + " step(s) of " + n + " x " + batchSizePerWorker
+                    + ": it is not the RDD the interrupted fit trained on");
+        }
+        return resumeSkip;
+    }
+
+    /**
+     * Continues a run whose program stopped (a lost driver, a killed job) from the newest valid checkpoint in
+     * {@code checkpoint.dir}: the network gets its parameters, updater state, iteration and epoch counts. A
+     * checkpoint taken within a fit makes the next fit continue that fit at its next step, so the program must fit
+     * the same RDD (same examples, same order) on as many workers; resumed so, the run ends bit for bit where the
+     * uninterrupted one would have. Call it before the first fit, then fit while
+     * {@code getNetwork().getEpochCount()} is below the epochs wanted.
+     *
+     * @return whether a checkpoint was found (false: the network is left as it is and training starts afresh)
+     * @throws IllegalStateException    without {@code checkpoint.dir}
+     * @throws IllegalArgumentException when the checkpoint is of another network (its layers or parameter count)
+     */
+    public boolean resume(SparkDl4jMultiLayer network) {
+        requireCheckpointDirectory();
+        return resume(network.getSparkContext(), network.getNetwork());
+    }
+
+    /** {@link #resume(SparkDl4jMultiLayer)} for a {@code SparkComputationGraph}. */
+    public boolean resume(SparkComputationGraph graph) {
+        requireCheckpointDirectory();
+        return resume(graph.getSparkContext(), graph.getNetwork());
+    }
+
+    private void requireCheckpointDirectory() {
+        if (config().string("checkpoint.dir").isEmpty()) {
+            throw new IllegalStateException("AveronTrainingMaster.resume needs checkpoint.dir: build the master with "
+                    + "checkpoints(uri) (the directory the interrupted run wrote to)");
+        }
+    }
+
+    private boolean resume(JavaSparkContext sc, Model model) {
+        FitCheckpoints checkpoints = FitCheckpoints.of(config(), sc.hadoopConfiguration()).orElseThrow();
+        checkpointsChecked = true;
+        Optional<Checkpoint> found = checkpoints.newestValid();
+        if (found.isEmpty()) {
+            LOG.info("no checkpoint in {}: training starts from the network as it is",
+                    checkpoints.directory());
+            return false;
+        }
+        Checkpoint checkpoint = found.get();
+        CheckpointRestore.into(model, checkpoint);
+        resumeSkip = checkpoint.state().stepInEpoch();
+        resumeWorkers = checkpoint.state().workers();
+        lastCheckpoint = checkpoint.location();
+        LOG.info("resumed from {}: {} fit(s) completed, step {}{}", checkpoint.location(),
+                checkpoint.state().epoch(), checkpoint.state().step(), resumeSkip == 0 ? ""
+                        : " (" + resumeSkip + " step(s) into fit " + (checkpoint.state().epoch() + 1)
+                        + ", which the next fit continues)");
+        return true;
     }
 
     /** Averon's defaults with this master's settings: what the parameter server and its workers are built from. */
@@ -356,13 +458,27 @@ public final class AveronTrainingMaster
         }
 
         /**
+         * Averon's checkpoints of every fit (at its end, and within it every {@code checkpoint.every} or
+         * {@code checkpoint.every-steps}) in this directory of any Hadoop filesystem; see {@link #resume}. The same
+         * as {@code set("checkpoint.dir", uri)}.
+         */
+        public Builder checkpoints(String directoryUri) {
+            if (directoryUri == null || directoryUri.isBlank()) {
+                throw new IllegalArgumentException("checkpoints: the directory must not be empty");
+            }
+            return set("checkpoint.dir", directoryUri);
+        }
+
+        /**
          * One of Averon's settings: a {@code ps.*} key (for example {@code ps.port}, {@code ps.advertised-host},
-         * {@code ps.step-deadline}) or {@code train.wait-for-slots}.
+         * {@code ps.step-deadline}), a {@code checkpoint.*} key ({@code dir}, {@code keep}, {@code every},
+         * {@code every-steps}, {@code max-failure-window}) or {@code train.wait-for-slots}.
          */
         public Builder set(String key, String value) {
-            if (!key.startsWith("ps.") && !key.equals("train.wait-for-slots")) {
-                throw new IllegalArgumentException("AveronTrainingMaster takes ps.* settings and train.wait-for-slots, "
-                        + "not " + key + ": the network, data and batch size come from the DL4J program");
+            if (!key.startsWith("ps.") && !key.startsWith("checkpoint.") && !key.equals("train.wait-for-slots")) {
+                throw new IllegalArgumentException("AveronTrainingMaster takes ps.* and checkpoint.* settings and "
+                        + "train.wait-for-slots, not " + key + ": the network, data and batch size come from the DL4J "
+                        + "program");
             }
             settings.put(key, value);
             return this;

@@ -58,6 +58,11 @@ final class ExampleLayout implements Serializable {
         return used;
     }
 
+    /** Examples trained in the first {@code steps} steps. */
+    long usedBefore(long steps) {
+        return Math.min(used, steps * global);
+    }
+
     /** Examples at the end of the RDD left out (fewer than one per worker after the last full step). */
     long dropped() {
         return dropped;

@@ -1,5 +1,6 @@
 package io.averon.dl4j.spark;
 
+import io.averon.driver.EpochSummary;
 import io.averon.driver.ServerNetwork;
 import io.averon.driver.TaskSlots;
 import io.averon.driver.config.JobConfig;
@@ -10,6 +11,7 @@ import io.averon.ps.ParameterServerException;
 import io.averon.worker.Dl4jUpdateRule;
 import io.averon.worker.InputException;
 import io.averon.worker.ModelDefinition;
+import io.averon.worker.ModelFingerprint;
 import io.averon.worker.Network;
 import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaRDD;
@@ -51,21 +53,39 @@ final class FitRound {
     private final JobConfig config;
     private final PrintStream out;
 
+    private final FitMetrics metrics;
+
     /**
-     * @param config Averon's defaults with the builder's ps.* settings
+     * @param config  Averon's defaults with the builder's ps.* and checkpoint.* settings
+     * @param metrics the master's figures in Spark's metrics system
      */
-    FitRound(JavaSparkContext sc, JobConfig config, PrintStream out) {
+    FitRound(JavaSparkContext sc, JobConfig config, PrintStream out, FitMetrics metrics) {
         this.sc = sc;
         this.config = config;
         this.out = out;
+        this.metrics = metrics;
     }
 
     /**
-     * Trains {@code model} (a MultiLayerNetwork or ComputationGraph) on one pass over {@code batches}.
+     * Where a fit starts and what it records.
      *
-     * @return the mean minibatch loss of the fit
+     * @param skipSteps      steps of this fit a resumed checkpoint already took (0 for a fit from its start)
+     * @param checkpoints    where the fit's checkpoints go, or null for none
+     * @param lastCheckpoint the newest committed checkpoint before this fit, or null
+     * @param settings       the master's settings, recorded in every checkpoint
      */
-    double train(Model model, StepBatches batches, Collection<TrainingListener> listeners) {
+    record FitStart(long skipSteps, FitCheckpoints checkpoints, String lastCheckpoint, String settings) {
+    }
+
+    /** What a fit ended with: its mean minibatch loss and its own checkpoint (null without checkpoints). */
+    record FitEnd(double loss, String checkpoint) {
+    }
+
+    /**
+     * Trains {@code model} (a MultiLayerNetwork or ComputationGraph) on one pass over {@code batches}, or on the
+     * rest of it after {@code start.skipSteps()} steps.
+     */
+    FitEnd train(Model model, StepBatches batches, Collection<TrainingListener> listeners, FitStart start) {
         ExampleLayout layout = batches.layout();
         int workers = layout.workers();
         ServerNetwork network = ServerNetwork.of(config, sc.getConf());
@@ -83,6 +103,8 @@ final class FitRound {
         INDArray stateView = net.updater().getStateViewArray();
         float[] state = stateView == null || stateView.length() == 0 ? null : stateView.toFloatVector();
         long startStep = iterations(model);
+        // A resumed fit's workers skip the minibatches of the steps its checkpoint had taken.
+        long fitStartStep = startStep - start.skipSteps();
         int epoch = epochs(model);
         Dl4jUpdateRule rule = new Dl4jUpdateRule(definition, initial, state);
         rule.epoch(epoch);
@@ -90,59 +112,105 @@ final class FitRound {
         for (TrainingListener listener : listeners) {
             listener.onEpochStart(model);
         }
+        FitCheckpoints.Position position = new FitCheckpoints.Position(epoch, workers, ModelFingerprint.of(net),
+                start.settings());
         List<StepReport> reports;
-        float[] parameters;
-        float[] updaterState;
-        long finalStep;
+        FitCheckpoints.Snapshot snapshot;
         long examplesApplied;
+        long t0 = System.nanoTime();
+        FitCheckpoints.Writer writer = start.checkpoints() == null ? null
+                : start.checkpoints().writer(fitStartStep, startStep, start.lastCheckpoint());
         try (ParameterServer server = start(network.serverConfig(media, token, workers, config), initial, startStep,
                 rule)) {
-            StepAssignment assignment = new StepAssignment(server.endpoint(), token,
-                    shared ? server.aeronDirectory() : null, definition, startStep, epoch,
-                    config.millis("ps.connect-timeout"), config.millis("ps.response-timeout"),
-                    network.workerTransport((int) config.bytes("ps.term-length"), (int) config.bytes("ps.chunk-bytes")));
-            LOG.info("AveronTrainingMaster: {} example(s) in {} step(s) on {} workers x {}, parameter server {}",
-                    layout.used(), layout.steps(), workers, layout.batch(), server.endpoint());
-            reports = stage(server, batches, assignment);
-            examplesApplied = server.stats().examplesApplied();
-            Snapshot snapshot = server.atStepBoundary((params, step) ->
-                    new Snapshot(params.clone(), rule.updaterState(), step));
-            parameters = snapshot.parameters();
-            updaterState = snapshot.updaterState();
-            finalStep = snapshot.step();
+            metrics.fitStarted(server, epoch + 1);
+            try {
+                StepAssignment assignment = new StepAssignment(server.endpoint(), token,
+                        shared ? server.aeronDirectory() : null, definition, fitStartStep, epoch,
+                        config.millis("ps.connect-timeout"), config.millis("ps.response-timeout"),
+                        network.workerTransport((int) config.bytes("ps.term-length"),
+                                (int) config.bytes("ps.chunk-bytes")));
+                LOG.info("AveronTrainingMaster: fit {}: {} example(s) in {} step(s) on {} workers x {}{}, parameter "
+                        + "server {}", epoch + 1, layout.used(), layout.steps(), workers, layout.batch(),
+                        start.skipSteps() == 0 ? "" : " (resumed at step " + start.skipSteps() + " of them)",
+                        server.endpoint());
+                reports = stage(server, batches, assignment, () -> {
+                    if (writer != null) {
+                        writer.duringFit(server, rule, position, layout.steps());
+                    }
+                });
+                examplesApplied = server.stats().examplesApplied();
+                snapshot = server.atStepBoundary((params, step) ->
+                        new FitCheckpoints.Snapshot(params.clone(), rule.updaterState(), step));
+            } finally {
+                metrics.serverStopping();
+            }
+            if (!FitCheckpoints.allFinite(snapshot.parameters())) {
+                throw new IllegalStateException("training diverged: the parameters are not finite after step "
+                        + snapshot.step() + "; the network keeps its parameters from before this fit"
+                        + (writer == null || writer.lastCommitted() == null ? ""
+                        : " (last checkpoint written: " + writer.lastCommitted() + ")"));
+            }
+            String checkpoint = writer == null ? null : writer.fitEnded(position.ended(snapshot.step()),
+                    snapshot.parameters(), snapshot.updaterState());
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            return finish(model, net, snapshot, reports, listeners,
+                    new FitFigures(epoch + 1, layout, fitStartStep, startStep, examplesApplied, seconds), checkpoint);
+        } finally {
+            if (writer != null) {
+                writer.close();
+            }
         }
-        if (examplesApplied != layout.used()) {
+    }
+
+    /** Counts of a fit, for its log line and its metrics. */
+    private record FitFigures(int fit, ExampleLayout layout, long fitStartStep, long startStep, long examplesApplied,
+                              double seconds) {
+    }
+
+    /** Copies the server's end state into the caller's network and reports the fit. */
+    private FitEnd finish(Model model, Network net, FitCheckpoints.Snapshot snapshot,
+                          List<StepReport> reports, Collection<TrainingListener> listeners, FitFigures figures,
+                          String checkpoint) {
+        ExampleLayout layout = figures.layout();
+        long expected = layout.used() - layout.usedBefore(figures.startStep() - figures.fitStartStep());
+        if (figures.examplesApplied() != expected) {
             // A worker lost or stalled past ps.step-deadline: the others went on without it. The fit's other steps
             // are sound, so they are kept rather than thrown away; the shortfall is reported.
             LOG.warn("AveronTrainingMaster: {} of {} example(s) trained in {} step(s) (expected {}): a worker was "
                     + "lost or stalled past ps.step-deadline and the steps went on without its minibatches",
-                    examplesApplied, layout.used(), finalStep - startStep, layout.steps());
+                    figures.examplesApplied(), expected, snapshot.step() - figures.startStep(),
+                    layout.steps() - (figures.startStep() - figures.fitStartStep()));
         }
-        for (int i = 0; i < parameters.length; i++) {
-            if (!Float.isFinite(parameters[i])) {
-                throw new IllegalStateException("training diverged: parameter " + i + " is " + parameters[i]
-                        + " after step " + finalStep + "; the network keeps its parameters from before this fit");
-            }
-        }
-        INDArray params = net.parameters();
-        params.assign(Nd4j.createFromArray(parameters).reshape(params.shape()));
-        if (stateView != null && updaterState.length > 0) {
-            stateView.assign(Nd4j.createFromArray(updaterState).reshape(stateView.shape()));
-        }
+        CheckpointRestore.assign(net, snapshot.parameters(), snapshot.updaterState());
         // The epoch count is the caller's to advance (SparkDl4jMultiLayer.fit increments it after the master).
-        setIterations(model, (int) finalStep);
+        setIterations(model, (int) snapshot.step());
         long steps = 0;
         double lossSum = 0;
+        long computeNanos = 0;
+        long waitNanos = 0;
         for (StepReport r : reports) {
             steps += r.steps();
             lossSum += r.lossSum();
+            computeNanos += r.computeNanos();
+            waitNanos += r.waitNanos();
         }
         double loss = steps == 0 ? Double.NaN : lossSum / steps;
         setScore(model, loss);
+        double imagesPerSecond = figures.examplesApplied() / Math.max(figures.seconds(), 1e-9);
+        metrics.fitEnded(new EpochSummary(figures.fit(), snapshot.step() - figures.startStep(),
+                figures.examplesApplied(), figures.seconds(), imagesPerSecond, loss, Double.NaN, Double.NaN,
+                Double.NaN));
+        double busy = computeNanos + waitNanos;
+        LOG.info("AveronTrainingMaster: fit {} done: {} example(s) in {} step(s), {} s, {} images/s, loss {}, "
+                + "workers computing {}% / waiting {}% of their time{}", figures.fit(), figures.examplesApplied(),
+                snapshot.step() - figures.startStep(), String.format("%.1f", figures.seconds()),
+                Math.round(imagesPerSecond), String.format("%.4f", loss),
+                busy == 0 ? 0 : Math.round(100 * computeNanos / busy), busy == 0 ? 0 : Math.round(100 * waitNanos / busy),
+                checkpoint == null ? "" : ", checkpoint " + checkpoint);
         for (TrainingListener listener : listeners) {
             listener.onEpochEnd(model);
         }
-        return loss;
+        return new FitEnd(loss, checkpoint);
     }
 
     private ParameterServer start(ParameterServerConfig serverConfig, float[] initial, long startStep,
@@ -156,9 +224,11 @@ final class FitRound {
 
     /**
      * Runs the barrier stage and watches the server while it does: a server that failed (divergence, a failing
-     * update) stops the fit with its own reason instead of leaving the workers to time out one by one.
+     * update) stops the fit with its own reason instead of leaving the workers to time out one by one. Between
+     * polls it runs {@code eachPoll} (the mid-fit checkpoints).
      */
-    private List<StepReport> stage(ParameterServer server, StepBatches batches, StepAssignment assignment) {
+    private List<StepReport> stage(ParameterServer server, StepBatches batches, StepAssignment assignment,
+                                   Runnable eachPoll) {
         ClassTag<StepReport> tag = ClassTag$.MODULE$.apply(StepReport.class);
         RDD<StepReport> stage = batches.rdd().rdd().barrier().mapPartitions(new StepTask(assignment), false, tag);
         sc.setJobDescription("AveronTrainingMaster fit: " + batches.layout().steps() + " steps on "
@@ -176,6 +246,7 @@ final class FitRound {
                         throw new IllegalStateException("AveronTrainingMaster: the parameter server stopped: "
                                 + failed.getMessage(), failed);
                     }
+                    eachPoll.run();
                 }
             }
         } catch (InterruptedException e) {
@@ -225,7 +296,4 @@ final class FitRound {
         }
     }
 
-    /** The server's state between two steps, taken on its own thread so parameters and updater state agree. */
-    private record Snapshot(float[] parameters, float[] updaterState, long step) {
-    }
 }

@@ -18,7 +18,8 @@ class AveronTrainingMasterTest {
     void jsonAndYamlRoundTrip() {
         AveronTrainingMaster master = new AveronTrainingMaster.Builder(32).workers(4)
                 .storageLevel(StorageLevel.MEMORY_ONLY_SER()).set("ps.port", "41000-41009")
-                .set("ps.step-deadline", "60s").build();
+                .set("ps.step-deadline", "60s").checkpoints("hdfs://nn:8020/ckpt/run-1")
+                .set("checkpoint.every-steps", "200").build();
         for (AveronTrainingMaster copy : List.of(AveronTrainingMaster.fromJson(master.toJson()),
                 AveronTrainingMaster.fromYaml(master.toYaml()))) {
             assertEquals(master.toString(), copy.toString());
@@ -26,6 +27,7 @@ class AveronTrainingMasterTest {
             assertEquals(4, copy.workers());
         }
         assertTrue(master.toJson().contains("41000-41009"), master.toJson());
+        assertTrue(master.toJson().contains("hdfs://nn:8020/ckpt/run-1"), master.toJson());
     }
 
     @Test
@@ -75,6 +77,12 @@ class AveronTrainingMasterTest {
                 () -> new AveronTrainingMaster.Builder(16).storageLevel(StorageLevel.NONE())));
         assertMessage("ps.step-deadline", assertThrows(RuntimeException.class,
                 () -> new AveronTrainingMaster.Builder(16).set("ps.step-deadline", "soon").build()));
+        assertMessage("checkpoint.every-steps", assertThrows(RuntimeException.class,
+                () -> new AveronTrainingMaster.Builder(16).set("checkpoint.every-steps", "-1").build()));
+        assertMessage("directory", assertThrows(IllegalArgumentException.class,
+                () -> new AveronTrainingMaster.Builder(16).checkpoints(" ")));
+        assertMessage("checkpoint.dir", assertThrows(IllegalStateException.class,
+                () -> master.resume((org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer) null)));
     }
 
     private static void assertMessage(String expected, Throwable thrown) {
