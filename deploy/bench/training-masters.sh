@@ -2,11 +2,13 @@
 # The DL4J Spark program with AveronTrainingMaster against DL4J's own ParameterAveragingTrainingMaster and
 # SharedTrainingMaster, back to back on one Spark standalone cluster on this machine (a Master and a Worker process,
 # two one-core executors in JVMs of their own, OMP_NUM_THREADS=1 in each), beside a single-JVM MultiLayerNetwork.fit
-# with the global batch (2 x batch per worker, OMP_NUM_THREADS=1) in the same run. Same LeNet
-# (AveronTrainingMasterIT.lenet()), same Fashion-MNIST examples in the same order. Prints images/s and test accuracy of
+# with the global batch (2 x batch per worker, OMP_NUM_THREADS=1) in the same run. Same net (NET,
+# below), same Fashion-MNIST examples in the same order. Prints images/s and test accuracy of
 # each, as ratios to the single-JVM fit, and whether issue 10's target is met.
-# Usage: deploy/bench/training-masters.sh [examples=60000] [test-examples=10000] [epochs=1] [batch-per-worker=16]
-#                                         [minutes-per-master=15] [masters=all, e.g. SharedTrainingMaster]
+# Usage: [NET=lenet-small|lenet|mlp-11m] deploy/bench/training-masters.sh [examples=60000] [test-examples=10000]
+#          [epochs=1] [batch-per-worker=16] [minutes-per-master=15] [masters=all, e.g. SharedTrainingMaster]
+# NET: lenet-small (default; 20,522 parameters), lenet (the main job's LeNet, 431,080), mlp-11m (784-3000-3000-10,
+# 11,388,010 parameters: the issue's net of >= 10M parameters).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 examples="${1:-60000}"; test_examples="${2:-10000}"; epochs="${3:-1}"; batch="${4:-16}"; minutes="${5:-15}"

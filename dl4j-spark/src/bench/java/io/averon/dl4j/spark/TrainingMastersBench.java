@@ -5,6 +5,16 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.solvers.accumulation.encoding.threshold.AdaptiveThresholdAlgorithm;
 import org.deeplearning4j.spark.api.RDDTrainingApproach;
@@ -53,7 +63,9 @@ public final class TrainingMastersBench {
         int minutes = Integer.parseInt(args[4]);
         List<DataSet> train = FashionMnistFiles.train(examples, batchPerWorker);
         List<DataSet> test = FashionMnistFiles.test(testExamples, 100);
-        MultiLayerConfiguration conf = AveronTrainingMasterIT.lenet();
+        String netName = System.getenv().getOrDefault("NET", "lenet-small");
+        MultiLayerConfiguration conf = net(netName);
+        System.out.printf("net %s: %,d parameters%n", netName, parameters(conf));
         System.out.printf("%,d training examples (DataSets of %d), %,d test examples, %d epoch(s), batch %d per "
                 + "worker, %d workers; OMP_NUM_THREADS=%s in this JVM%n", examples, batchPerWorker, testExamples,
                 epochs, batchPerWorker, WORKERS, System.getenv("OMP_NUM_THREADS"));
@@ -127,6 +139,49 @@ public final class TrainingMastersBench {
         deleteTree(work);
         // DL4J's parameter-server threads are not daemons and outlive their SparkContext.
         System.exit(0);
+    }
+
+    /**
+     * The networks compared: "lenet-small" (AveronTrainingMasterIT's, 20,522 parameters: all communication),
+     * "lenet" (the classic LeNet of Averon's main job: convolutions of 20 and 50 channels, dense 500; 431,080) and
+     * "mlp-11m" (784-3000-3000-10 with ReLU, 11,388,010 parameters: the issue's net of at least 10M parameters).
+     */
+    static MultiLayerConfiguration net(String name) {
+        switch (name) {
+            case "lenet-small":
+                return AveronTrainingMasterIT.lenet();
+            case "lenet":
+                return new NeuralNetConfiguration.Builder().seed(12345).updater(new Adam(1e-3))
+                        .weightInit(WeightInit.XAVIER).list()
+                        .layer(new ConvolutionLayer.Builder(5, 5).nOut(20).activation(Activation.IDENTITY).build())
+                        .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2)
+                                .stride(2, 2).build())
+                        .layer(new ConvolutionLayer.Builder(5, 5).nOut(50).activation(Activation.IDENTITY).build())
+                        .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2)
+                                .stride(2, 2).build())
+                        .layer(new DenseLayer.Builder().nOut(500).activation(Activation.RELU).build())
+                        .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(10)
+                                .activation(Activation.SOFTMAX).build())
+                        .setInputType(InputType.convolutionalFlat(28, 28, 1))
+                        .build();
+            case "mlp-11m":
+                return new NeuralNetConfiguration.Builder().seed(12345).updater(new Adam(1e-4))
+                        .weightInit(WeightInit.XAVIER).list()
+                        .layer(new DenseLayer.Builder().nOut(3000).activation(Activation.RELU).build())
+                        .layer(new DenseLayer.Builder().nOut(3000).activation(Activation.RELU).build())
+                        .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(10)
+                                .activation(Activation.SOFTMAX).build())
+                        .setInputType(InputType.feedForward(784))
+                        .build();
+            default:
+                throw new IllegalArgumentException("NET=" + name + ": expected lenet-small, lenet or mlp-11m");
+        }
+    }
+
+    private static long parameters(MultiLayerConfiguration conf) {
+        MultiLayerNetwork net = new MultiLayerNetwork(conf.clone());
+        net.init();
+        return net.numParams();
     }
 
     private static Result singleJvm(MultiLayerConfiguration conf, List<DataSet> train, List<DataSet> test, int epochs,
