@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What authenticating frames (HMAC-SHA256 per frame, issue 8 item 4) costs per training step, beside the step it is
+# What authenticating frames (FrameMac: NH then HMAC-SHA256, per frame; issue 8 item 4) costs per training step, beside the step it is
 # part of, both measured in this one run on this machine:
 #   (a) StepMacBench (JMH): all the MAC work of one synchronous step with 2 workers on one thread: both gradients
 #       signed and verified, the parameters signed once and verified by both workers; for LeNet (431,080

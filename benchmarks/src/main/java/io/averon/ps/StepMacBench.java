@@ -24,8 +24,8 @@ import java.util.concurrent.TimeUnit;
  * The authentication work of one synchronous step, all of it on one thread (so it is the CPU the MACs add per step,
  * and an upper bound on the latency they add, since the workers sign and verify in parallel): each of the W workers
  * signs its gradient's chunks, the server verifies them, signs the parameters' chunks once for every member, and
- * each worker verifies them. HMAC-SHA256 over the same chunk sizes the wire uses, from direct buffers as the frames
- * are. {@code deploy/bench/mac-cost.sh} sets it beside a LeNet step of the main job measured in the same run.
+ * each worker verifies them. The wire's own FrameMac over the chunk sizes the wire uses, from direct buffers as the
+ * frames are. {@code deploy/bench/mac-cost.sh} sets it beside a LeNet step of the main job measured in the same run.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

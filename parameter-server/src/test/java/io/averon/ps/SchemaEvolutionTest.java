@@ -50,7 +50,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * SBE's evolution rules over real media drivers and UDP. The "newer" peer speaks version 3 of the same schema
+ * SBE's evolution rules over real media drivers and UDP. The "newer" peer speaks version 4 of the same schema
  * (src/test/resources/averon-wire-next.xml: every block 8 bytes longer, extra variable-length fields), generated
  * into io.averon.ps.wire.next by the same tool as the real codecs. It trains beside a current client on the current
  * server, and a current client trains against a newer server; each side reads the other's frames with the acting
@@ -203,7 +203,7 @@ class SchemaEvolutionTest
             .update(frame, at + FrameMac.LENGTH, offset + length - at - FrameMac.LENGTH).verify(frame, at);
     }
 
-    /** A client built from the version-3 schema, driven by hand over plain Aeron. */
+    /** A client built from the version-4 schema, driven by hand over plain Aeron. */
     private static final class NewerPeer implements AutoCloseable
     {
         private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[64 * 1024]);
@@ -363,7 +363,7 @@ class SchemaEvolutionTest
         }
     }
 
-    /** A parameter server built from the version-3 schema, reduced to what one worker needs, driven by hand. */
+    /** A parameter server built from the version-4 schema, reduced to what one worker needs, driven by hand. */
     private static final class NewerServer implements AutoCloseable
     {
         private static final long SESSION_KEY = 0x5EED;

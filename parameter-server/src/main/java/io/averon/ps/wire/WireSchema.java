@@ -21,9 +21,10 @@ public final class WireSchema
     /**
      * Oldest version whose frames this build still reads. Newer versions are always read (SBE's rules make their
      * extra fields and longer blocks skippable); raising this is the one way to break older peers, deliberately.
-     * Version 1 sent the job token in clear and authenticated no frame, so it is no longer read.
+     * Version 1 sent the job token in clear and authenticated no frame; version 2 computed its MACs otherwise (HMAC of
+     * every byte, see FrameMac); neither is read any more.
      */
-    public static final int OLDEST_SUPPORTED_VERSION = 2;
+    public static final int OLDEST_SUPPORTED_VERSION = 3;
 
     /** Byte order of every multi-byte field. */
     public static final ByteOrder BYTE_ORDER = MessageHeaderDecoder.BYTE_ORDER;

@@ -36,7 +36,7 @@ class WireFlyweightTest
         assertEquals(32, bytes.getShort());
         assertEquals(6, bytes.getShort());
         assertEquals(0x4156, bytes.getShort());
-        assertEquals(2, bytes.getShort());
+        assertEquals(WireSchema.VERSION, bytes.getShort());
         assertEquals(3, bytes.getInt());
         bytes.getInt();
         assertEquals(9, bytes.getLong());
