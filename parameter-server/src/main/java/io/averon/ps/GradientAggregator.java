@@ -123,10 +123,7 @@ final class GradientAggregator
             }
             else if (powerOfTwo)
             {
-                for (int j = 0; j < length; j++)
-                {
-                    mean[j] = (float)((w0 * g0[j] + 0.0 + w1 * g1[j]) * reciprocal);
-                }
+                averageTwo(g0, g1, mean, w0, w1, reciprocal, 0, length);
             }
             else
             {
@@ -200,11 +197,25 @@ final class GradientAggregator
             }
             if (inexact != 0.0f) // also NaN: an overflowed sum gives infinity - infinity
             {
-                for (int j = from; j < to; j++)
-                {
-                    mean[j] = (float)((weight * g0[j] + 0.0 + weight * g1[j]) * reciprocal);
-                }
+                averageTwo(g0, g1, mean, weight, weight, reciprocal, from, to);
             }
+        }
+    }
+
+    /** The formula for two contributors and a power-of-two total, over [from, to): ((0.0 + w0 g0) + w1 g1) / B. */
+    private static void averageTwo(
+        final float[] g0,
+        final float[] g1,
+        final float[] mean,
+        final double w0,
+        final double w1,
+        final double reciprocal,
+        final int from,
+        final int to)
+    {
+        for (int j = from; j < to; j++)
+        {
+            mean[j] = (float)((w0 * g0[j] + 0.0 + w1 * g1[j]) * reciprocal);
         }
     }
 

@@ -112,7 +112,7 @@ final class FitCheckpoints {
             Snapshot s = server.atStepBoundary((params, at) -> new Snapshot(params.clone(), rule.updaterState(), at));
             long inFit = s.step() - fitStartStep;
             // Non-finite parameters are no checkpoint to resume from: the server stops on them shortly.
-            if (inFit > 0 && inFit < fitSteps && allFinite(s.parameters())) {
+            if (inFit > 0 && inFit < fitSteps && firstNonFinite(s.parameters()) < 0) {
                 background.submit(new BackgroundCheckpoints.Snapshot(position.state(s.step(), inFit),
                         s.parameters(), s.updaterState()));
             }
@@ -174,12 +174,13 @@ final class FitCheckpoints {
     record Snapshot(float[] parameters, float[] updaterState, long step) {
     }
 
-    static boolean allFinite(float[] values) {
-        for (float value : values) {
-            if (!Float.isFinite(value)) {
-                return false;
+    /** @return the index of the first value that is NaN or infinite, -1 if all are finite */
+    static int firstNonFinite(float[] values) {
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                return i;
             }
         }
-        return true;
+        return -1;
     }
 }

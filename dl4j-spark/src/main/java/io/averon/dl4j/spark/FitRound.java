@@ -144,9 +144,11 @@ final class FitRound {
             } finally {
                 metrics.serverStopping();
             }
-            if (!FitCheckpoints.allFinite(snapshot.parameters())) {
-                throw new IllegalStateException("training diverged: the parameters are not finite after step "
-                        + snapshot.step() + "; the network keeps its parameters from before this fit"
+            int nonFinite = FitCheckpoints.firstNonFinite(snapshot.parameters());
+            if (nonFinite >= 0) {
+                throw new IllegalStateException("training diverged: parameter " + nonFinite + " is "
+                        + snapshot.parameters()[nonFinite] + " after step " + snapshot.step()
+                        + "; the network keeps its parameters from before this fit"
                         + (writer == null || writer.lastCommitted() == null ? ""
                         : " (last checkpoint written: " + writer.lastCommitted() + ")"));
             }

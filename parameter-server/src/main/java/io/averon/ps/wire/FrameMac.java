@@ -53,13 +53,13 @@ public final class FrameMac
     {
         try
         {
-            final byte[] finishKey = hmac(key, "averon frame mac: finish".getBytes(StandardCharsets.US_ASCII));
+            final byte[] finishKey = RunSecret.hmac(key, label("averon frame mac: finish"));
             mac = Mac.getInstance(ALGORITHM);
             mac.init(new SecretKeySpec(finishKey, ALGORITHM));
             final UnsafeBuffer words = new UnsafeBuffer(new byte[((KEY_WORDS * Integer.BYTES + 31) / 32) * 32]);
             for (int i = 0; i * 32 < words.capacity(); i++)
             {
-                words.putBytes(i * 32, hmac(key, ("averon frame mac: nh " + i).getBytes(StandardCharsets.US_ASCII)));
+                words.putBytes(i * 32, RunSecret.hmac(key, label("averon frame mac: nh " + i)));
             }
             for (int i = 0; i < KEY_WORDS; i++)
             {
@@ -260,10 +260,8 @@ public final class FrameMac
         }
     }
 
-    private static byte[] hmac(final byte[] key, final byte[] message) throws GeneralSecurityException
+    private static byte[] label(final String text)
     {
-        final Mac derive = Mac.getInstance(ALGORITHM);
-        derive.init(new SecretKeySpec(key, ALGORITHM));
-        return derive.doFinal(message);
+        return text.getBytes(StandardCharsets.US_ASCII);
     }
 }

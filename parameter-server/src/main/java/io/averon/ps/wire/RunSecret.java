@@ -86,7 +86,8 @@ public final class RunSecret
         return nonce;
     }
 
-    private static byte[] hmac(final byte[] key, final byte[] message)
+    /** HMAC-SHA256 of {@code message} under {@code key}: every key Averon derives is one. */
+    static byte[] hmac(final byte[] key, final byte[] message)
     {
         try
         {
